@@ -1,0 +1,51 @@
+# CRM Lab: the two commands a newcomer needs are `make demo` and `make test`.
+# Both create the virtual environment in .venv on first use and are quick afterwards.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+export MPLBACKEND := Agg
+
+.PHONY: help install demo test test-fast lint format lab bench site clean
+
+help:
+	@echo "make demo    set up .venv, run the default classroom scenario, write its report"
+	@echo "make test    set up .venv, run every test (notebooks and exercises included)"
+	@echo "make lab     open JupyterLab on the notebooks"
+	@echo "make bench   run the performance benchmarks (not part of make test)"
+	@echo "make lint    ruff checks"
+	@echo "make clean   remove .venv, caches and reports"
+
+# Re-install only when the project's declared dependencies change.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m sim run --scenario classroom --strategy operational --seed 42 --out reports/demo
+
+test: $(STAMP)
+	TQDM_DISABLE=1 $(PY) -m pytest
+
+test-fast: $(STAMP)
+	TQDM_DISABLE=1 $(PY) -m pytest -m "not slow" tests
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+format: $(STAMP)
+	$(PY) -m ruff format sim tests benchmarks
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache reports site *.egg-info

@@ -1,0 +1,120 @@
+"""What a strategy decides in one CRM cycle (DESIGN section 4).
+
+A strategy returns an :class:`Actions`; the engine validates it against the scenario and the
+budget before carrying it out, and a bad value stops the run with an :class:`ActionsError` that
+names the field, the value and what is allowed. Money is in euros per cycle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from .errors import ActionsError
+
+__all__ = ["Actions", "planned_spend"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Actions:
+    """The firm's decisions for the next cycle.
+
+    Attributes
+    ----------
+    mass_spend : float
+        Mass-marketing spend this cycle, EUR. Contacts land on random members of the market.
+    targeted_spend : float
+        Targeted (database) marketing spend this cycle, EUR, excluding the data cost that any
+        positive spend adds (``scenario.targeted.data_cost_per_cycle``).
+    target_segments : tuple of str
+        Segments whose prospects targeted marketing contacts; empty means every segment.
+    agents : int
+        Service-centre agents staffed this cycle (1 to ``scenario.service.max_agents``).
+    crm_system : bool
+        Run the CRM system this cycle: raises first-contact resolution to
+        ``scenario.service.crm_system_fcr`` for ``crm_system_cost_per_cycle``.
+    """
+
+    mass_spend: float = 0.0
+    targeted_spend: float = 0.0
+    target_segments: tuple[str, ...] = ()
+    agents: int = 1
+    crm_system: bool = False
+
+    def replace(self, **changes) -> Actions:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def validated(self, scenario) -> Actions:
+        """Check every field against ``scenario`` and the cycle budget; return canonical actions.
+
+        Raises
+        ------
+        ActionsError
+            Naming the field, its value and what is allowed.
+        """
+        for name in ("mass_spend", "targeted_spend"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+                value
+            ) or value < 0:
+                raise ActionsError(f"Actions.{name} = {value!r}: must be a number >= 0 (EUR/cycle)")
+        segs = self.target_segments
+        if isinstance(segs, str):
+            segs = (segs,)
+        if not isinstance(segs, tuple | list | set | frozenset):
+            raise ActionsError(
+                f"Actions.target_segments = {segs!r}: must be a list of segment names"
+            )
+        known = scenario.segment_names
+        for s in segs:
+            if s not in known:
+                raise ActionsError(
+                    f"Actions.target_segments contains {s!r}: segments are {', '.join(known)}"
+                )
+        agents = self.agents
+        if isinstance(agents, float) and agents.is_integer():
+            agents = int(agents)
+        max_agents = scenario.service.max_agents
+        if isinstance(agents, bool) or not isinstance(agents, int) or not 1 <= agents <= max_agents:
+            raise ActionsError(
+                f"Actions.agents = {self.agents!r}: must be a whole number from 1 to {max_agents}"
+                " (service.max_agents)"
+            )
+        if not isinstance(self.crm_system, bool):
+            raise ActionsError(f"Actions.crm_system = {self.crm_system!r}: must be True or False")
+        out = dataclasses.replace(
+            self,
+            mass_spend=float(self.mass_spend),
+            targeted_spend=float(self.targeted_spend),
+            target_segments=tuple(dict.fromkeys(segs)),
+            agents=agents,
+        )
+        total = planned_spend(out, scenario)
+        if total > scenario.budget_per_cycle * (1 + 1e-9):
+            raise ActionsError(
+                f"Actions plan EUR {total:,.0f} this cycle: must be at most budget_per_cycle "
+                f"EUR {scenario.budget_per_cycle:,.0f} (marketing + data + agents + CRM system)"
+            )
+        return out
+
+
+def planned_spend(actions: Actions, scenario) -> float:
+    """Spend a full cycle of ``actions`` commits, EUR: marketing, data, agents and CRM system.
+
+    Parameters
+    ----------
+    actions : Actions
+    scenario : Scenario
+
+    Returns
+    -------
+    float
+        EUR per cycle.
+    """
+    service = scenario.service
+    data = scenario.targeted.data_cost_per_cycle if actions.targeted_spend > 0 else 0.0
+    agents = actions.agents * service.agent_cost_per_day * scenario.cycle_days
+    system = service.crm_system_cost_per_cycle if actions.crm_system else 0.0
+    return actions.mass_spend + actions.targeted_spend + data + agents + system

@@ -1,0 +1,109 @@
+"""The working state of customers who may still be active, as dense aligned columns.
+
+The daily market step touches every active customer, so their changing, latent state
+(satisfaction, competitor pressure, integrated hazard and purchase intensity) lives in
+contiguous arrays here rather than being gathered from the customer database every day. A
+customer who leaves is *retired* in place (rates set to zero, clocks to infinity) and the rows
+are compacted once a cycle, which keeps the step free of per-day reallocations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ActiveSet"]
+
+
+class ActiveSet:
+    """Dense per-customer working state for the daily step.
+
+    Attributes are numpy arrays of capacity ``>= m``; only ``[:m]`` is meaningful and
+    :meth:`rows` returns those views. ``row_of[customer_id]`` locates a customer's row.
+    """
+
+    COLUMNS = {
+        "cid": np.int64, "seg": np.intp, "alive": bool,
+        "s": float, "sb": float, "press": float, "bh": float, "cum_h": float, "clock": float,
+        "cum_i": float, "next_buy": float, "rate": float, "price_sens2": float, "referral": float,
+        "h": float, "f": float,  # scratch: today's hazard and its satisfaction factor
+    }
+
+    def __init__(self, capacity: int = 1024):
+        self.m = 0
+        self._cap = max(16, int(capacity))
+        for name, dtype in self.COLUMNS.items():
+            setattr(self, name, np.zeros(self._cap, dtype=dtype))
+        self.row_of = np.full(self._cap, -1, dtype=np.int64)
+
+    def add(self, market, ids: np.ndarray, persons: np.ndarray, seg_sat: np.ndarray,
+            price_sens: np.ndarray, referral: np.ndarray) -> None:
+        """Append new customers ``ids`` (the market's ``persons``) in their starting state:
+        baseline satisfaction, no pressure, nothing integrated yet, first thresholds drawn."""
+        k = ids.size
+        if self.m + k > self._cap:
+            cap = self._cap
+            while cap < self.m + k:
+                cap *= 2
+            for name in self.COLUMNS:
+                old = getattr(self, name)
+                new = np.zeros(cap, dtype=old.dtype)
+                new[: self.m] = old[: self.m]
+                setattr(self, name, new)
+            self._cap = cap
+        if ids.size and ids[-1] >= self.row_of.size:
+            grown = np.full(max(2 * self.row_of.size, int(ids[-1]) + 1), -1, dtype=np.int64)
+            grown[: self.row_of.size] = self.row_of
+            self.row_of = grown
+        rows = slice(self.m, self.m + k)
+        seg = market.segment[persons]
+        self.cid[rows] = ids
+        self.seg[rows] = seg
+        self.alive[rows] = True
+        self.s[rows] = self.sb[rows] = seg_sat[seg]
+        self.press[rows] = 0.0
+        self.bh[rows] = market.base_hazard[persons]
+        self.cum_h[rows] = 0.0
+        self.clock[rows] = market.churn_clock[persons]
+        self.cum_i[rows] = 0.0
+        self.next_buy[rows] = market.purchase_clock[persons]
+        self.rate[rows] = market.rate[persons]
+        self.price_sens2[rows] = 2.0 * price_sens[seg]
+        self.referral[rows] = referral[seg]
+        self.row_of[ids] = np.arange(self.m, self.m + k)
+        self.m += k
+
+    def retire(self, rows: np.ndarray) -> None:
+        """Customers at ``rows`` left: they stop buying, leaving, speaking and being reached."""
+        self.alive[rows] = False
+        self.bh[rows] = 0.0
+        self.rate[rows] = 0.0
+        self.referral[rows] = 0.0
+        self.clock[rows] = np.inf
+        self.next_buy[rows] = np.inf
+        self.row_of[self.cid[rows]] = -1
+
+    def write_back(self, cust, rows: np.ndarray | slice) -> None:
+        """Copy the latent state of ``rows`` into the customer base (at loss and at the end)."""
+        ids = self.cid[rows]
+        cust.sat_base[ids] = self.sb[rows]
+        cust.satisfaction[ids] = self.s[rows]
+        cust.pressure[ids] = self.press[rows]
+        cust.cum_hazard[ids] = self.cum_h[rows]
+        cust.cum_intensity[ids] = self.cum_i[rows]
+        cust.next_purchase[ids] = self.next_buy[rows]
+
+    def compact(self) -> None:
+        """Drop retired rows (once a cycle)."""
+        keep = np.flatnonzero(self.alive[: self.m])
+        if keep.size == self.m:
+            return
+        for name in self.COLUMNS:
+            col = getattr(self, name)
+            col[: keep.size] = col[keep]
+        self.m = keep.size
+        self.row_of[self.cid[: self.m]] = np.arange(self.m)
+
+    @property
+    def n_alive(self) -> int:
+        """Number of active customers."""
+        return int(np.count_nonzero(self.alive[: self.m]))

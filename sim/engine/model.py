@@ -1,0 +1,411 @@
+"""The market simulation: SimPy processes around a columnar customer base (DESIGN sections 3-9).
+
+Processes, all in one ``simpy.Environment`` whose time unit is the day:
+
+* the **CRM cycle** (every ``cycle_days``): closes the books of the cycle, shows the strategy a
+  read-only :class:`~sim.view.FirmView`, validates the :class:`~sim.actions.Actions` it returns
+  and puts them into effect (Swift's cycle: knowledge discovery, market planning, customer
+  interaction, analysis and refinement);
+* the **market day** (every day): advances every active customer at once with numpy:
+  satisfaction drifts, churn hazards integrate, purchases happen, prospects are contacted and
+  converted, satisfied customers talk;
+* one **service request** process per request, queueing for agents (:mod:`.service`);
+* **competitor waves** at random times, raising the churn hazard of the customers they reach.
+
+Exactness of the daily batch: churn and purchases use the time-change method (each customer
+has unit-exponential thresholds on the integrated hazard and purchase intensity), which is exact
+for hazards that change only at day boundaries; service outcomes change satisfaction when they
+happen and the hazard from the next day on (a feedback delay of at most one step).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from ..actions import Actions
+from ..errors import ActionsError
+from ..rng import Streams, fresh_seed
+from ..view import make_view, strategy_name
+from .active import ActiveSet
+from .market import ACTIVE, LOST, PROSPECT, CustomerBase, Market
+from .record import Ledger, build_result
+from .service import ServiceCentre
+
+__all__ = ["Model", "run"]
+
+MASS, TARGETED, REFERRAL = 1, 2, 3
+CHANNEL_COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral")
+
+
+def run(scenario, strategy, *, seed: int | None = None):
+    """Simulate ``scenario`` under ``strategy`` and return a :class:`~sim.result.Result`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The market (see :meth:`sim.Scenario.load`).
+    strategy : callable
+        ``strategy(view) -> Actions``, called once a CRM cycle: a preset from
+        :mod:`sim.strategies` or any function.
+    seed : int, optional
+        Non-negative integer. The same scenario, strategy and seed give identical results.
+        ``None`` draws a fresh seed, stored in ``result.seed`` so the run can be replayed.
+
+    Returns
+    -------
+    Result
+    """
+    if seed is None:
+        seed = fresh_seed()
+    return Model(scenario, strategy, seed=seed).simulate()
+
+
+class Model:
+    """One run: the environment, the market, the customer base, the service centre, the books."""
+
+    def __init__(self, scenario, strategy, *, seed: int):
+        if not callable(strategy):
+            raise TypeError(f"strategy must be callable as strategy(view) -> Actions, "
+                            f"got {strategy!r}")
+        self.sc = sc = scenario
+        self.strategy = strategy
+        self.strategy_name = strategy_name(strategy)
+        self.streams = Streams(seed)
+        self.seed = self.streams.seed
+        self.env = simpy.Environment()
+        self.market = Market(sc, self.streams.numpy("market"))
+        self.rng_acq = self.streams.numpy("acquisition")
+        self.rng_buy = self.streams.numpy("purchases")
+        self.rng_spend = self.streams.numpy("spend")
+        self.rng_service = self.streams.numpy("service")
+        self.rng_comp = self.streams.numpy("competitors")
+        segs = sc.segments
+        self.seg_sat = np.array([s.satisfaction for s in segs])
+        self.seg_margin = np.array([s.margin for s in segs])
+        self.seg_cost = np.array([s.cost_per_purchase for s in segs])
+        self.seg_complaint = np.array([s.complaint_prob for s in segs])
+        self.seg_price_sens = np.array([s.price_sensitivity for s in segs])
+        self.seg_response = np.array([s.marketing_response for s in segs])
+        self.seg_referral = np.array([s.referral for s in segs])
+        # Python scalars for the per-contact callback (cheaper than numpy scalars there).
+        self._patience = [s.patience_minutes for s in segs]
+        self._service_sens = [s.service_sensitivity for s in segs]
+        sat = sc.satisfaction
+        self._sat_terms = (sat.wait_penalty, sat.resolved_bonus, sat.unresolved_penalty)
+        self.seg_spend_cv2 = np.array([s.spend_cv for s in segs]) ** 2
+        self._spend_varies = bool(np.all(self.seg_spend_cv2 > 0))
+        self.seg_persons = [np.flatnonzero(self.market.segment == k) for k in range(len(segs))]
+        self.prospects_by_seg = np.array([p.size for p in self.seg_persons], dtype=np.int64)
+        self.sat_decay = math.exp(-1.0 / sc.satisfaction.recovery_days)
+        self.press_decay = math.exp(-1.0 / sc.competitors.decay_days)
+        # Continuous-time discount rate per day equivalent to the annual rate.
+        self.discount_per_day = math.log1p(sc.annual_discount_rate) / 365.0
+
+        self.cust = CustomerBase(capacity=max(1024, 2 * sc.initial_customers))
+        self.active = ActiveSet(capacity=max(1024, 2 * sc.initial_customers))
+        self.ledger = Ledger(sc)
+        srv = sc.service
+        self.centre = ServiceCentre(
+            self.env, agents=1, max_agents=srv.max_agents, handle_minutes=srv.handle_minutes,
+            distribution=srv.handle_distribution, handle_cv=srv.handle_cv,
+            rand=self.streams.scalar("service"), fcr=srv.fcr, open_hours=srv.open_hours,
+            recontact_prob=srv.recontact_prob, recontact_days=srv.recontact_days,
+            on_outcome=self._service_outcome, is_active=self._is_active,
+        )
+        self.actions = Actions()
+        self._carry = {MASS: 0.0, TARGETED: 0.0}
+        self._target_pool: np.ndarray | None = None
+        self._target_segs = np.zeros(0, dtype=np.intp)
+        self.n_lost = 0
+        self._retired_rows = 0  # retired rows still in the working set (until compaction)
+        if sc.initial_customers:
+            persons = self.market.initial
+            self.prospects_by_seg -= np.bincount(self.market.segment[persons],
+                                                 minlength=len(segs))
+            ids = self.cust.add(self.market, persons, 0, 0.0)
+            self.cust.acquired_day[ids] = self.market.initial_acquired_day
+            self.active.add(self.market, ids, persons, self.seg_sat, self.seg_price_sens,
+                            self.seg_referral)
+
+    # -- processes --------------------------------------------------------------------------------
+    def simulate(self):
+        """Run to the horizon and collect the result."""
+        self.env.process(self._crm_cycle())
+        self.env.process(self._market_days())
+        if self.sc.competitors.waves_per_year > 0:
+            self.env.process(self._competitors())
+        self.env.run(until=self.sc.horizon_days)
+        if self.ledger.open:
+            self.ledger.close(self, self.sc.horizon_days)
+        rows = slice(0, self.active.m)
+        self.active.write_back(self.cust, rows)
+        return build_result(self)
+
+    def _crm_cycle(self):
+        sc, env = self.sc, self.env
+        cycle = 0
+        while env.now < sc.horizon_days:
+            start = int(env.now)
+            if cycle:
+                self.ledger.close(self, start)
+            self.active.compact()
+            self._retired_rows = 0
+            view = make_view(self, cycle, start)
+            actions = self.strategy(view)
+            if not isinstance(actions, Actions):
+                raise ActionsError(
+                    f"strategy {self.strategy_name!r} returned {type(actions).__name__} "
+                    f"{actions!r} in cycle {cycle}: it must return sim.Actions"
+                )
+            self._apply(actions.validated(sc))
+            self.ledger.open_cycle(self, cycle, start)
+            yield env.timeout(min(sc.cycle_days, sc.horizon_days - start))
+            cycle += 1
+
+    def _apply(self, actions: Actions) -> None:
+        self.actions = actions
+        self.centre.set_agents(actions.agents)
+        srv = self.sc.service
+        self.centre.fcr = srv.crm_system_fcr if actions.crm_system else srv.fcr
+        if actions.targeted_spend > 0:
+            names = self.sc.segment_names
+            chosen = actions.target_segments or names
+            self._target_segs = np.array([names.index(s) for s in chosen])
+            self._target_pool = np.concatenate([self.seg_persons[k] for k in self._target_segs])
+
+    def _market_days(self):
+        env = self.env
+        for day in range(self.sc.horizon_days):
+            self._step(day)
+            yield env.timeout(1)
+
+    def _competitors(self):
+        comp, env, rng = self.sc.competitors, self.env, self.rng_comp
+        mean_gap = 365.0 / comp.waves_per_year
+        while True:
+            yield env.timeout(rng.exponential(mean_gap))
+            a = self.active
+            reached = np.flatnonzero(a.alive[: a.m] & (rng.random(a.m) < comp.reach))
+            a.press[reached] += comp.pressure
+            self.ledger.add("competitor_waves", 1)
+
+    # -- the market day ---------------------------------------------------------------------------
+    def _step(self, day: int) -> None:
+        a, sc = self.active, self.sc
+        m = a.m
+        if m:
+            s, sb, press, h, f = a.s[:m], a.sb[:m], a.press[:m], a.h[:m], a.f[:m]
+            s -= sb
+            s *= self.sat_decay
+            s += sb
+            press *= self.press_decay
+            # h = base x f(satisfaction) x g(competitor pressure), written into scratch columns.
+            np.subtract(sb, s, out=f)
+            f *= sc.satisfaction.churn_effect
+            np.exp(f, out=f)
+            np.subtract(1.0, s, out=h)
+            h *= press
+            h *= a.price_sens2[:m]  # g = 1 + 2 pressure price_sensitivity (1 - s)
+            h += 1.0
+            h *= f
+            h *= a.bh[:m]
+            cum_h = a.cum_h[:m]
+            cum_h += h
+            gone = np.flatnonzero(cum_h >= a.clock[:m])
+            cum_i = a.cum_i[:m]
+            if gone.size:
+                # Leavers buy only until the moment the integrated hazard reached their clock.
+                exposure = (a.clock[gone] - (cum_h[gone] - h[gone])) / h[gone]
+                cum_i += a.rate[:m]
+                cum_i[gone] -= a.rate[gone] * (1.0 - exposure)
+            else:
+                cum_i += a.rate[:m]
+            hit = np.flatnonzero(cum_i >= a.next_buy[:m])
+            buyers, counts = self._purchases(hit) if hit.size else (None, None)
+            if gone.size:
+                self._lose(gone, day + exposure, h[gone], f[gone])
+        else:
+            buyers = counts = None
+        newcomers = self._acquire(day)
+        # Book the day's sales at once: existing customers' purchases and newcomers' first ones.
+        if newcomers is not None:
+            ones = np.ones(newcomers.size, dtype=np.int64)
+            buyers = newcomers if buyers is None else np.concatenate([buyers, newcomers])
+            counts = ones if counts is None else np.concatenate([counts, ones])
+        if buyers is not None:
+            self._book(buyers, counts, day)
+        self.ledger.add_daily_costs(self)
+
+    def _purchases(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Purchases of the customers at ``rows`` whose intensity crossed their next threshold."""
+        a = self.active
+        cum = a.cum_i[rows]
+        nxt = a.next_buy[rows] + self.rng_buy.exponential(1.0, rows.size)
+        count = np.ones(rows.size, dtype=np.int64)
+        todo = np.flatnonzero(cum >= nxt)
+        while todo.size:  # more than one purchase a day is possible for heavy buyers
+            count[todo] += 1
+            nxt[todo] += self.rng_buy.exponential(1.0, todo.size)
+            todo = todo[cum[todo] >= nxt[todo]]
+        a.next_buy[rows] = nxt
+        return a.cid[rows], count
+
+    def _book(self, ids: np.ndarray, count: np.ndarray, day: int) -> None:
+        """Book ``count`` purchases of customers ``ids`` on ``day``, and their service requests."""
+        c = self.cust
+        seg = c.segment[ids]
+        spend = c.spend[ids]
+        if self._spend_varies:
+            # The sum of n gamma(1/cv^2, mean * cv^2) amounts is gamma(n/cv^2, mean * cv^2).
+            cv2 = self.seg_spend_cv2[seg]
+            amount = self.rng_spend.gamma(count / cv2) * (spend * cv2)
+        else:
+            amount = count * spend
+        serve = count * self.seg_cost[seg]
+        margin = amount * self.seg_margin[seg] - serve
+        # Per-customer totals are settled from these chunks once a cycle (Ledger.settle).
+        self.ledger.book_sales(ids, count, amount, serve, margin, day)
+        # Service requests: each purchase leads to one with the segment's probability, arriving
+        # at a uniform instant of the day's opening hours (exact for Poisson purchase times).
+        requests = self.rng_service.binomial(count, self.seg_complaint[seg])
+        who = ids[requests > 0]
+        if who.size:
+            requests = requests[requests > 0]
+            c.complaints[who] += requests
+            who = np.repeat(who, requests)
+            self.ledger.add("requests", who.size)
+            delays = self.rng_service.random(who.size) * self.centre.open_fraction
+            delays += day - self.env.now
+            submit = self.centre.submit
+            for cid, delay in zip(who.tolist(), delays.tolist(), strict=True):
+                submit(cid, delay)
+
+    def _lose(self, rows: np.ndarray, when: np.ndarray, hazard: np.ndarray, f: np.ndarray,
+              ) -> None:
+        """Customers at ``rows`` leave at fractional days ``when``; keep their latent state."""
+        a, c = self.active, self.cust
+        ids = a.cid[rows]
+        a.write_back(c, rows)
+        c.hazard[ids] = hazard
+        c.sat_factor[ids] = f
+        c.lost_day[ids] = when
+        c.status[ids] = LOST
+        self.market.status[c.person[ids]] = LOST
+        a.retire(rows)
+        self._retired_rows += ids.size
+        self.n_lost += ids.size
+        self.ledger.add("lost", int(ids.size))
+
+    # -- acquisition ------------------------------------------------------------------------------
+    def _acquire(self, day: int) -> np.ndarray | None:
+        """Today's marketing contacts and word of mouth; returns the new customers' ids."""
+        sc, a, rng = self.sc, self.active, self.rng_acq
+        market = self.market
+        m = a.m
+        if m:
+            voice = 2.0 * a.s[:m] - 1.0
+            pos = float(np.dot(a.referral[:m], np.maximum(voice, 0.0)))
+            neg = float(np.dot(a.referral[:m], np.maximum(-voice, 0.0)))
+            n_active = m - self._retired_rows
+        else:
+            pos = neg = 0.0
+            n_active = 0
+        detract = 1.0 / (1.0 + sc.word_of_mouth.detractor_effect * neg / max(n_active, 1))
+        new: list[tuple[np.ndarray, int]] = []
+        act = self.actions
+        per_day = 1.0 / sc.cycle_days
+        if act.mass_spend > 0:
+            n = self._contacts(MASS, act.mass_spend * per_day / sc.mass.cost_per_contact)
+            persons = rng.integers(0, market.size, n)
+            p = sc.mass.conversion * self.seg_response[market.segment[persons]] * detract
+            won = persons[(rng.random(n) < p) & (market.status[persons] == PROSPECT)]
+            if won.size:
+                won = np.unique(won)
+                market.status[won] = ACTIVE  # taken: no other channel can draw them today
+                new.append((won, MASS))
+        if act.targeted_spend > 0:
+            n = self._contacts(TARGETED, act.targeted_spend * per_day / sc.targeted.cost_per_contact)
+            available = int(self.prospects_by_seg[self._target_segs].sum())
+            persons = self._sample_prospects(self._target_pool, min(n, available))
+            p = sc.targeted.conversion * self.seg_response[market.segment[persons]] * detract
+            won = persons[rng.random(persons.size) < p]
+            if won.size:
+                market.status[won] = ACTIVE
+                new.append((won, TARGETED))
+        wom = sc.word_of_mouth
+        prospects = int(self.prospects_by_seg.sum()) - sum(w.size for w, _ in new)
+        rate = (wom.innovation + wom.imitation * pos / market.size) / 365.0
+        if prospects > 0 and rate > 0:
+            k = int(rng.binomial(prospects, -math.expm1(-rate)))
+            if k:
+                new.append((self._sample_prospects(None, k), REFERRAL))
+        if not new:
+            return None
+        return self._welcome(new, day)
+
+    def _contacts(self, channel: int, expected: float) -> int:
+        """Whole contacts today for a spend worth ``expected`` contacts (remainders carry over)."""
+        total = self._carry[channel] + expected
+        n = int(total)
+        self._carry[channel] = total - n
+        return n
+
+    def _sample_prospects(self, pool: np.ndarray | None, k: int) -> np.ndarray:
+        """``k`` distinct prospects drawn uniformly from ``pool`` (None: the whole market).
+
+        Rejection sampling is exact (uniform over the prospects) and cheap while prospects are
+        common; when they are rare it falls back to listing them. People won earlier today are
+        already customers, so they cannot be drawn again.
+        """
+        market, rng = self.market, self.rng_acq
+        size = market.size if pool is None else pool.size
+        if k <= 0 or size == 0:
+            return np.zeros(0, dtype=np.int64)
+        for _ in range(4):
+            draw = rng.integers(0, size, 2 * k + 8)
+            cand = draw if pool is None else pool[draw]
+            cand = cand[market.status[cand] == PROSPECT]
+            _, first = np.unique(cand, return_index=True)
+            if first.size >= k:
+                return cand[np.sort(first)[:k]]
+        everyone = np.arange(market.size) if pool is None else pool
+        left = everyone[market.status[everyone] == PROSPECT]
+        return rng.choice(left, size=min(k, left.size), replace=False)
+
+    def _welcome(self, new: list[tuple[np.ndarray, int]], day: int) -> np.ndarray:
+        """Today's new customers, as (persons, channel) groups, into the database and the
+        working set. Returns their ids (their first purchase is booked with the day's sales)."""
+        persons = new[0][0] if len(new) == 1 else np.concatenate([p for p, _ in new])
+        channel = np.repeat([c for _, c in new], [p.size for p, _ in new])
+        self.prospects_by_seg -= np.bincount(self.market.segment[persons],
+                                             minlength=self.prospects_by_seg.size)
+        ids = self.cust.add(self.market, persons, channel, float(day))
+        self.active.add(self.market, ids, persons, self.seg_sat, self.seg_price_sens,
+                        self.seg_referral)
+        for won, code in new:
+            self.ledger.add(CHANNEL_COUNTS[code], won.size)
+        return ids
+
+    # -- service feedback -------------------------------------------------------------------------
+    def _is_active(self, cid: int) -> bool:
+        return self.cust.status[cid] == ACTIVE
+
+    def _service_outcome(self, cid: int, wait_minutes: float, resolved: bool) -> None:
+        """A contact ended: waiting and (non-)resolution move the customer's satisfaction.
+
+        Called once per contact from inside SimPy, so it works on Python scalars; the
+        per-customer service counts are derived from the service log instead.
+        """
+        a = self.active
+        row = a.row_of[cid]
+        if row < 0:
+            return  # left meanwhile
+        seg = a.seg[row]
+        sat = self._sat_terms
+        delta = -sat[0] * min(wait_minutes / self._patience[seg], 3.0)
+        delta += sat[1] if resolved else -sat[2]
+        s = a.s[row] + self._service_sens[seg] * delta
+        a.s[row] = 1.0 if s > 1.0 else (0.0 if s < 0.0 else s)

@@ -1,0 +1,275 @@
+"""The books of a run: per-cycle accounts, the transaction log, and the tables of a Result.
+
+Money is booked where it is spent or earned, once. Every cost of the firm is a ``cost_*`` column
+of the timeline, so ``profit = revenue - sum(cost_*)`` holds by construction and is tested.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .market import CHANNELS, LOSS_REASONS, LOST
+from .service import MINUTES_PER_DAY
+
+__all__ = ["COST_COLUMNS", "Ledger", "build_result"]
+
+#: Every cost of the firm, one timeline column each (EUR per cycle).
+COST_COLUMNS = ("cost_goods", "cost_serve", "cost_mass", "cost_targeted", "cost_agents",
+                "cost_crm_system")
+_COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral", "lost",
+           "purchases", "requests", "competitor_waves")
+
+
+class Ledger:
+    """Accumulates a cycle's money and counts, and keeps the transaction log."""
+
+    def __init__(self, scenario):
+        self.sc = scenario
+        self.rows: list[dict] = []
+        self.open = False
+        self.acc: dict[str, float] = {}
+        self._tx: list[tuple] = []
+        self._settled = 0  # chunks of self._tx already added to the customer totals
+        self._svc_row = 0
+        self.discount_per_day = np.log1p(scenario.annual_discount_rate) / 365.0
+
+    def settle(self, cust) -> None:
+        """Add the sales booked since the last call to the customers' running totals.
+
+        Daily booking only appends chunks; summing them per customer once a cycle (and at the
+        end) is much cheaper than scattering into the customer columns every day.
+        """
+        chunks = self._tx[self._settled:]
+        if not chunks:
+            return
+        self._settled = len(self._tx)
+        ids = np.concatenate([t[0] for t in chunks])
+        day = np.concatenate([np.full(t[0].size, t[1], dtype=float) for t in chunks])
+        n = cust.n
+        margin = np.concatenate([t[5] for t in chunks])
+        cust.purchases[:n] += np.bincount(ids, weights=np.concatenate([t[3] for t in chunks]),
+                                          minlength=n).astype(np.int64)
+        cust.revenue[:n] += np.bincount(ids, weights=np.concatenate([t[2] for t in chunks]),
+                                        minlength=n)
+        cust.serve_cost[:n] += np.bincount(ids, weights=np.concatenate([t[4] for t in chunks]),
+                                           minlength=n)
+        cust.margin[:n] += np.bincount(ids, weights=margin, minlength=n)
+        # Margin discounted to day 0 continuously, each purchase at the middle of its day.
+        discounted = margin * np.exp(-self.discount_per_day * (day + 0.5))
+        cust.discounted_margin[:n] += np.bincount(ids, weights=discounted, minlength=n)
+        first = np.full(n, np.inf)
+        np.minimum.at(first, ids, day)
+        last = np.full(n, -np.inf)
+        np.maximum.at(last, ids, day)
+        seen = np.isfinite(first)
+        cust.first_purchase_day[:n] = np.where(np.isnan(cust.first_purchase_day[:n]) & seen,
+                                               first, cust.first_purchase_day[:n])
+        cust.last_purchase_day[:n][seen] = last[seen]
+
+    def open_cycle(self, model, cycle: int, start: int) -> None:
+        self.acc = dict.fromkeys((*_COUNTS, "revenue", *COST_COLUMNS), 0.0)
+        self.cycle, self.start, self.open = cycle, start, True
+        self.active_start = model.active.n_alive
+        self.actions = model.actions
+
+    def add(self, key: str, value: float) -> None:
+        self.acc[key] += value
+
+    def book_sales(self, ids, count, amount, serve, margin, day: int) -> None:
+        """Book one day's sales (customer ids, purchases, EUR amounts, serve cost, margin)."""
+        revenue = float(amount.sum())
+        serve_total = float(serve.sum())
+        acc = self.acc
+        acc["purchases"] += int(count.sum())
+        acc["revenue"] += revenue
+        acc["cost_serve"] += serve_total
+        acc["cost_goods"] += revenue - float(margin.sum()) - serve_total
+        self._tx.append((ids, day, amount, count, serve, margin))
+
+    def add_daily_costs(self, model) -> None:
+        """Costs that accrue by the day: marketing spend, data, agents, the CRM system."""
+        act, sc = model.actions, self.sc
+        per_day = 1.0 / sc.cycle_days
+        acc = self.acc
+        acc["cost_mass"] += act.mass_spend * per_day
+        if act.targeted_spend > 0:
+            acc["cost_targeted"] += (act.targeted_spend + sc.targeted.data_cost_per_cycle) * per_day
+        acc["cost_agents"] += act.agents * sc.service.agent_cost_per_day
+        if act.crm_system:
+            acc["cost_crm_system"] += sc.service.crm_system_cost_per_cycle * per_day
+
+    def close(self, model, end: int) -> None:
+        """Write the cycle's row of the timeline (the firm's monthly report)."""
+        acc, act = self.acc, self.actions
+        a = model.active
+        alive = a.alive[: a.m]
+        row = {
+            "cycle": self.cycle, "start_day": self.start, "end_day": end,
+            "days": end - self.start,
+            "active_start": self.active_start, "active_end": int(alive.sum()),
+            "prospects_end": int(model.prospects_by_seg.sum()), "lost_total": model.n_lost,
+            "acquired": int(acc["acquired_mass"] + acc["acquired_targeted"]
+                            + acc["acquired_referral"]),
+        }
+        row.update({k: int(acc[k]) for k in _COUNTS if k != "acquired_initial"})
+        row["churn_rate"] = acc["lost"] / self.active_start if self.active_start else np.nan
+        row["revenue"] = acc["revenue"]
+        row.update({k: acc[k] for k in COST_COLUMNS})
+        row["cost_total"] = sum(acc[k] for k in COST_COLUMNS)
+        row["profit"] = acc["revenue"] - row["cost_total"]
+        row.update(agents=act.agents, crm_system=act.crm_system, mass_spend=act.mass_spend,
+                   targeted_spend=act.targeted_spend)
+        # Contacts are logged when they arrive, so the rows since the last close are exactly
+        # this cycle's; the ones still waiting count as contacts but not yet in the waits.
+        hi = len(model.centre.log)
+        row.update(_service_stats(*_log_arrays(model.centre, self._svc_row, hi), self.sc.service))
+        self._svc_row = hi
+        # Latent: the firm cannot measure this; FirmView drops it (see sim.view.TRUTH_KPIS).
+        row["satisfaction"] = float(a.s[: a.m][alive].mean()) if alive.any() else np.nan
+        self.rows.append(row)
+        self.open = False
+
+    def transactions(self) -> pd.DataFrame:
+        if not self._tx:
+            return pd.DataFrame({"customer_id": np.zeros(0, np.int64), "day": np.zeros(0, np.int64),
+                                 "amount": np.zeros(0), "purchases": np.zeros(0, np.int64)})
+        ids = np.concatenate([t[0] for t in self._tx])
+        day = np.concatenate([np.full(t[0].size, t[1], dtype=np.int64) for t in self._tx])
+        return pd.DataFrame({"customer_id": ids, "day": day,
+                             "amount": np.concatenate([t[2] for t in self._tx]),
+                             "purchases": np.concatenate([t[3] for t in self._tx])})
+
+
+def _service_stats(arrival, start, end, resolved, service) -> dict:
+    """Service KPIs of a set of contacts (arrays of one cycle's contacts, times in days)."""
+    n = int(arrival.size)
+    answered = ~np.isnan(start)
+    if not answered.any():
+        return {"contacts": n, "mean_wait_minutes": np.nan, "service_level": np.nan,
+                "fcr": np.nan, "mean_handle_minutes": np.nan}
+    wait = (start[answered] - arrival[answered]) * MINUTES_PER_DAY
+    done = ~np.isnan(end)
+    return {
+        "contacts": n,
+        "mean_wait_minutes": float(wait.mean()),
+        "service_level": float(np.mean(wait <= service.wait_target_minutes)),
+        "fcr": float(resolved[done].mean()) if done.any() else np.nan,
+        "mean_handle_minutes": float(((end[done] - start[done]) * MINUTES_PER_DAY).mean())
+        if done.any() else np.nan,
+    }
+
+
+def _log_arrays(centre, lo: int = 0, hi: int | None = None):
+    """The centre's log rows ``[lo, hi)`` as arrays: arrival, start, end (days), resolved."""
+    t = centre.table(lo, hi)
+    return t["arrival"], t["start"], t["end"], t["resolved"]
+
+
+def build_result(model):
+    """Assemble the :class:`~sim.result.Result` of a finished model."""
+    from ..result import Result  # the result module imports analytics; keep the engine light
+
+    sc, c = model.sc, model.cust
+    model.ledger.settle(c)
+    n = c.n
+    seg_names = np.array(sc.segment_names, dtype=object)
+    status = np.where(c.col("status") == LOST, "lost", "active")
+    tally = model.centre.per_customer(n)
+    contacts = tally["contacts"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_wait = np.where(contacts > 0, tally["wait_sum"] / contacts, np.nan)
+    ids = np.arange(n)
+    customers = pd.DataFrame({
+        "customer_id": ids,
+        "segment": pd.Categorical(seg_names[c.col("segment")], categories=sc.segment_names),
+        "channel": pd.Categorical(np.array(CHANNELS, dtype=object)[c.col("channel")],
+                                  categories=CHANNELS),
+        "acquired_day": c.col("acquired_day").astype(np.int64),
+        "lost_day": c.col("lost_day").copy(),
+        "status": pd.Categorical(status, categories=("active", "lost")),
+        "purchases": c.col("purchases").copy(),
+        "revenue": c.col("revenue").copy(),
+        "margin": c.col("margin").copy(),
+        "cost_to_serve": c.col("serve_cost").copy(),
+        "discounted_margin": c.col("discounted_margin").copy(),
+        "complaints": c.col("complaints").copy(),
+        "contacts": contacts,
+        "unresolved": tally["unresolved"],
+        "mean_wait_minutes": mean_wait,
+        "first_purchase_day": c.col("first_purchase_day").copy(),
+        "last_purchase_day": c.col("last_purchase_day").copy(),
+    })
+    truth = _truth(model, seg_names)
+    log = model.centre.table()
+    arrival, start, end, resolved = log["arrival"], log["start"], log["end"], log["resolved"]
+    service = pd.DataFrame({
+        "customer_id": log["customer"],
+        "issue": log["issue"],
+        "contact": log["contact"],
+        "arrival_day": arrival,
+        "wait_minutes": (start - arrival) * MINUTES_PER_DAY,
+        "handle_minutes": (end - start) * MINUTES_PER_DAY,
+        "resolved": resolved,
+        "answered": ~np.isnan(start),
+    })
+    service["within_target"] = service["wait_minutes"] <= sc.service.wait_target_minutes
+    timeline = pd.DataFrame(model.ledger.rows)
+    # Recompute the service KPIs with every contact's final outcome (at each close some were
+    # still waiting); contacts are in arrival order, so each cycle is one slice.
+    bounds = np.searchsorted(arrival, timeline["start_day"].to_numpy(), side="left")
+    bounds = np.append(bounds, arrival.size)
+    stats = [_service_stats(arrival[lo:hi], start[lo:hi], end[lo:hi], resolved[lo:hi], sc.service)
+             for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    for key in stats[0] if stats else ():
+        timeline[key] = [row[key] for row in stats]
+    return Result(scenario=sc, strategy=model.strategy_name, seed=model.seed, customers=customers,
+                  transactions=model.ledger.transactions(), service=service, timeline=timeline,
+                  truth=truth)
+
+
+def _truth(model, seg_names) -> pd.DataFrame:
+    """The latent ground truth per customer, which strategies never see (DESIGN section 5)."""
+    sc, c, a = model.sc, model.cust, model.active
+    n = c.n
+    seg = c.col("segment")
+    status = c.col("status")
+    # Hazard now: at the end for active customers (as the step would compute it), at loss for
+    # the lost (stored by the engine when they left).
+    hazard = c.col("hazard").copy()
+    rows = np.flatnonzero(a.alive[: a.m])
+    ids = a.cid[rows]
+    s, sb = a.s[rows], a.sb[rows]
+    f = np.exp(sc.satisfaction.churn_effect * (sb - s))
+    g = 1.0 + a.press[rows] * a.price_sens2[rows] * (1.0 - s)
+    hazard[ids] = a.bh[rows] * f * g
+    # Competing risks: the largest part of the hazard at the moment of leaving names the latent
+    # reason: baseline, the excess from low satisfaction, or the excess from competitor offers.
+    lost = status == LOST
+    f = c.col("sat_factor")[lost]
+    base = c.col("base_hazard")[lost]
+    parts = np.stack([base * np.minimum(f, 1.0), base * np.maximum(f - 1.0, 0.0),
+                      hazard[lost] - base * f])
+    reason = np.zeros(n, dtype=np.int64)
+    reason[lost] = 1 + np.argmax(parts, axis=0)
+    margin = np.array([x.margin for x in sc.segments])[seg]
+    cost = np.array([x.cost_per_purchase for x in sc.segments])[seg]
+    daily_margin = c.col("rate") * (c.col("spend") * margin - cost)
+    base = c.col("base_hazard")
+    # Expected discounted margin of the rest of the relationship at baseline behaviour:
+    # integral of m e^{-(h + d) t} dt = m / (h + d), with d the continuous discount rate per day.
+    remaining = np.where(status == LOST, 0.0,
+                         daily_margin / (base + model.discount_per_day))
+    return pd.DataFrame({
+        "customer_id": np.arange(n),
+        "segment": pd.Categorical(seg_names[seg], categories=sc.segment_names),
+        "purchase_rate": c.col("rate") * 365.0,
+        "spend_mean": c.col("spend").copy(),
+        "base_hazard": base.copy(),
+        "annual_churn_baseline": -np.expm1(-365.0 * base),
+        "satisfaction": c.col("satisfaction").copy(),
+        "hazard": hazard,
+        "loss_reason": pd.Categorical(np.array(LOSS_REASONS, dtype=object)[reason],
+                                      categories=LOSS_REASONS),
+        "expected_remaining_value": remaining,
+    })

@@ -1,0 +1,163 @@
+"""The outcome of one run: tidy tables plus everything needed to replay it (DESIGN section 7).
+
+KPI definitions, used everywhere (notebooks, reports, experiments):
+
+* **churn rate of a cycle** = customers lost in the cycle / customers active at its start;
+* **annual churn rate** = 1 - (product over cycles of (1 - churn rate)) ** (365 / days run): the
+  share of customers a year loses, compounded from the cycles;
+* **retention rate** = 1 - annual churn rate;
+* **CAC** (customer acquisition cost) = marketing spend / customers won by marketing, per channel
+  and overall (referrals cost nothing and are not counted);
+* **realised CLV** = mean over customers acquired during the run of their margin to date,
+  discounted to day 0 continuously at ``annual_discount_rate`` (margin = revenue x gross margin
+  - cost to serve);
+* **customer equity** (ground truth) = sum over active customers of their expected remaining
+  discounted margin at baseline behaviour, ``m / (h + d)`` with margin rate ``m`` per day,
+  baseline hazard ``h`` and discount rate ``d`` per day;
+* **top-20% revenue share** = share of all revenue of the run brought by the 20% of customers
+  who brought most;
+* **service level** = share of contacts answered within ``service.wait_target_minutes``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Result", "top_share"]
+
+
+def top_share(values, top: float = 0.2) -> float:
+    """Share of the total held by the largest ``top`` fraction of values.
+
+    Parameters
+    ----------
+    values : array-like
+        Non-negative amounts, one per customer (EUR).
+    top : float
+        Fraction of customers, in (0, 1].
+
+    Returns
+    -------
+    float
+        Between ``top`` (perfect equality) and 1; NaN if the total is zero.
+    """
+    v = np.sort(np.asarray(values, dtype=float))[::-1]
+    total = v.sum()
+    if v.size == 0 or total <= 0:
+        return math.nan
+    k = max(1, math.ceil(top * v.size))
+    return float(v[:k].sum() / total)
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Tables of one run and its provenance.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario simulated.
+    strategy : str
+        The strategy's readable name.
+    seed : int
+        The seed used (pass it to :func:`sim.run` to replay the run exactly).
+    customers : pandas.DataFrame
+        One row per customer ever acquired: observable history (money in EUR, days since start).
+    transactions : pandas.DataFrame
+        ``customer_id, day, amount, purchases``: one row per customer and day with purchases
+        (the lifetimes / PyMC-Marketing input format).
+    service : pandas.DataFrame
+        One row per service contact: arrival day, wait and handling minutes, resolution.
+    timeline : pandas.DataFrame
+        One row per CRM cycle: customers, flows, money by lever, service KPIs, decisions.
+    truth : pandas.DataFrame
+        The latent ground truth per customer (rates, hazards, satisfaction, loss reason,
+        expected remaining value), which strategies never see.
+    """
+
+    scenario: object
+    strategy: str
+    seed: int
+    customers: pd.DataFrame
+    transactions: pd.DataFrame
+    service: pd.DataFrame
+    timeline: pd.DataFrame
+    truth: pd.DataFrame
+
+    TABLES = ("customers", "transactions", "service", "timeline", "truth")
+
+    def __repr__(self) -> str:
+        tl = self.timeline
+        active = int(tl["active_end"].iloc[-1]) if len(tl) else 0
+        return (f"Result(scenario={self.scenario.name!r}, strategy={self.strategy!r}, "
+                f"seed={self.seed}, customers={len(self.customers)}, active_end={active})")
+
+    def summary(self) -> dict[str, float]:
+        """Key performance indicators derived from the tables (definitions in the module doc).
+
+        Returns
+        -------
+        dict
+            KPI name -> value. Money in EUR, waits in minutes, rates as fractions.
+        """
+        sc, tl, cu, sv = self.scenario, self.timeline, self.customers, self.service
+        days = float(tl["days"].sum())
+        keep = (1.0 - tl["churn_rate"].fillna(0.0)).prod()
+        annual_churn = 1.0 - keep ** (365.0 / days) if days else math.nan
+        mass, targeted = tl["cost_mass"].sum(), tl["cost_targeted"].sum()
+        won_mass, won_targeted = tl["acquired_mass"].sum(), tl["acquired_targeted"].sum()
+        new = cu[cu["channel"] != "initial"]
+        answered = sv[sv["answered"]]
+        active = self.truth["customer_id"].isin(cu.loc[cu["status"] == "active", "customer_id"])
+        return {
+            "customers_start": int((cu["channel"] == "initial").sum()),
+            "customers_active_end": int(tl["active_end"].iloc[-1]),
+            "customers_acquired": int(len(new)),
+            "customers_lost": int((cu["status"] == "lost").sum()),
+            "annual_churn_rate": float(annual_churn),
+            "retention_rate": float(1.0 - annual_churn),
+            "revenue": float(tl["revenue"].sum()),
+            "profit": float(tl["profit"].sum()),
+            "marketing_cost": float(mass + targeted),
+            "cac": _ratio(mass + targeted, won_mass + won_targeted),
+            "cac_mass": _ratio(mass, won_mass),
+            "cac_targeted": _ratio(targeted, won_targeted),
+            "referral_share": _ratio(tl["acquired_referral"].sum(), len(new)),
+            "realised_clv": float(new["discounted_margin"].mean()) if len(new) else math.nan,
+            "customer_equity": float(self.truth.loc[active, "expected_remaining_value"].sum()),
+            "top20_revenue_share": top_share(cu["revenue"]),
+            "contacts": int(len(sv)),
+            "mean_wait_minutes": float(answered["wait_minutes"].mean()) if len(answered) else
+            math.nan,
+            "service_level": float(answered["within_target"].mean()) if len(answered) else
+            math.nan,
+            "first_contact_resolution": float(sv.loc[sv["handle_minutes"].notna(),
+                                                     "resolved"].mean()) if len(sv) else math.nan,
+            "satisfaction_end": float(tl["satisfaction"].iloc[-1]),
+        }
+
+    def to_csv(self, folder: str | Path) -> list[Path]:
+        """Write every table as ``<name>.csv`` into ``folder`` (created if needed).
+
+        Each file is written to a temporary name and renamed into place, so a reader never sees
+        a half-written table. Returns the paths written.
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name in self.TABLES:
+            path = folder / f"{name}.csv"
+            tmp = path.with_suffix(".csv.tmp")
+            getattr(self, name).to_csv(tmp, index=False)
+            tmp.replace(path)
+            paths.append(path)
+        return paths
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den else math.nan

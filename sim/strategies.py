@@ -1,0 +1,149 @@
+"""Strategies: what the firm does each CRM cycle (DESIGN section 4).
+
+A strategy is any callable ``strategy(view) -> Actions``. Students write plain functions::
+
+    def my_strategy(view):
+        return sim.Actions(mass_spend=8_000, agents=2)
+
+The presets below each embody one CRM model of the course. They work as they are
+(``sim.run(scenario, strategies.operational)``) and any of their parameters can be changed into
+a new, differently named strategy with ``configure``::
+
+    busy = strategies.operational.configure(service_level=0.9)
+    busy.name   # 'operational(service_level=0.9)'
+
+Every preset keeps within the cycle budget on its own, cutting marketing first.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+
+from .actions import Actions, planned_spend
+from .analytics.queueing import agents_needed
+
+__all__ = ["PRESETS", "Preset", "get", "operational", "transactional"]
+
+
+class Preset:
+    """A named strategy with keyword parameters that ``configure`` can change.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(view, **params) -> Actions``; its keyword defaults are the preset's parameters.
+    name : str
+        Readable name shown in results and reports.
+    source : str
+        The course concept the preset embodies and where it comes from.
+    params : dict, optional
+        Parameter values differing from the defaults.
+    """
+
+    def __init__(self, func: Callable, name: str, source: str, params: dict | None = None):
+        self._func = func
+        self._base = name
+        self.source = source
+        sig = inspect.signature(func)
+        self.defaults = {k: p.default for k, p in list(sig.parameters.items())[1:]}
+        self.params = {**self.defaults, **(params or {})}
+        self.__doc__ = func.__doc__
+
+    @property
+    def name(self) -> str:
+        """Base name plus the parameters that differ from the defaults."""
+        changed = {k: v for k, v in self.params.items() if self.defaults[k] != v}
+        if not changed:
+            return self._base
+        return f"{self._base}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    def configure(self, **changes) -> Preset:
+        """A new preset with some parameters changed; unknown names are an error."""
+        unknown = sorted(set(changes) - set(self.defaults))
+        if unknown:
+            raise TypeError(f"{self._base} has no parameter {', '.join(map(repr, unknown))}; "
+                            f"parameters: {', '.join(self.defaults)}")
+        return Preset(self._func, self._base, self.source, {**self.params, **changes})
+
+    def __call__(self, view) -> Actions:
+        return self._func(view, **self.params)
+
+    def __repr__(self) -> str:
+        return f"<strategy {self.name}>"
+
+
+def _fit_budget(actions: Actions, view) -> Actions:
+    """Cut marketing (targeted first, then mass) until the plan fits the cycle budget."""
+    from .engine.market import CHANNELS  # noqa: F401  (keeps the engine import explicit)
+
+    over = planned_spend(actions, _PriceScenario(view)) - view.budget
+    if over <= 0:
+        return actions
+    cut = min(actions.targeted_spend, over)
+    actions = actions.replace(targeted_spend=actions.targeted_spend - cut)
+    over -= cut
+    if actions.targeted_spend == 0 and cut > 0:
+        over -= view.prices["targeted_data_cost_per_cycle"]
+    if over > 0:
+        actions = actions.replace(mass_spend=max(0.0, actions.mass_spend - over))
+    return actions
+
+
+class _PriceScenario:
+    """The few scenario facts ``planned_spend`` needs, taken from a view's price list."""
+
+    def __init__(self, view):
+        p = view.prices
+        self.cycle_days = view.cycle_days
+        self.targeted = type("T", (), {"data_cost_per_cycle": p["targeted_data_cost_per_cycle"]})
+        self.service = type("S", (), {"agent_cost_per_day": p["agent_cost_per_day"],
+                                      "crm_system_cost_per_cycle": p["crm_system_cost_per_cycle"]})
+
+
+def _transactional(view, *, mass_spend: float = 12_000.0, agents: int = 1) -> Actions:
+    """No CRM: the production-era firm. Mass marketing to win customers, the minimum of service,
+    no customer database in use ([000] history: "produce first, then look for a buyer")."""
+    return _fit_budget(Actions(mass_spend=mass_spend, agents=agents), view)
+
+
+def _operational(view, *, mass_spend: float = 12_000.0, service_level: float | None = None,
+                 crm_system: bool = True, initial_agents: int = 2) -> Actions:
+    """Operational CRM ([000] [001] [004]): serve the customer fast and without error.
+
+    Staffs the service centre each cycle with the fewest agents that meet the service-level
+    target by Erlang C, forecasting load from last cycle's contacts and handling times (what the
+    firm recorded), and runs a CRM system that gives agents one customer view so more issues
+    are resolved at first contact. Marketing is the same as the transactional firm's, so a
+    comparison isolates the operational levers.
+    """
+    prices = view.prices
+    level = prices["service_level_target"] if service_level is None else service_level
+    agents = initial_agents
+    kpis = view.kpis
+    if len(kpis) and kpis["contacts"].iloc[-1] > 0:
+        last = kpis.iloc[-1]
+        per_minute = last["contacts"] / last["days"] / (prices["open_hours"] * 60.0)
+        handle = last["mean_handle_minutes"]
+        if math.isfinite(handle) and handle > 0:
+            agents = agents_needed(per_minute, handle, prices["wait_target_minutes"], level,
+                                   int(prices["max_agents"]))
+    return _fit_budget(Actions(mass_spend=mass_spend, agents=agents, crm_system=crm_system), view)
+
+
+transactional = Preset(_transactional, "transactional",
+                       "SOURCE-DIGEST 1 (production process vs customer process) [000] [001]")
+operational = Preset(_operational, "operational",
+                     "SOURCE-DIGEST 5 (operational CRM) and 6 (call centre) [000] [001] [004]")
+
+#: Presets by name (the CLI's ``--strategy`` choices).
+PRESETS: dict[str, Preset] = {p.name: p for p in (transactional, operational)}
+
+
+def get(name: str) -> Preset:
+    """The preset called ``name``; a clear error lists the choices."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown strategy {name!r}: choose one of {', '.join(PRESETS)}") from None

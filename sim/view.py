@@ -1,0 +1,157 @@
+"""What a strategy may look at: the firm's own data, never the latent truth (DESIGN section 5).
+
+A :class:`FirmView` is built fresh for each CRM cycle from *copies* of the observable columns of
+the customer database, marked read-only, so a strategy can neither see a customer's true
+hazard or satisfaction nor change the engine's state. It holds no reference to the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from .actions import Actions
+
+__all__ = ["OBSERVABLE_COLUMNS", "TRUTH_KPIS", "FirmView", "make_view", "strategy_name"]
+
+#: Customer columns a real firm records (RFM, tenure, service history, status).
+OBSERVABLE_COLUMNS = (
+    "customer_id", "segment", "channel", "acquired_day", "status", "lost_day", "tenure_days",
+    "purchases", "revenue", "margin", "recency_days", "frequency", "monetary", "complaints",
+    "contacts", "unresolved", "mean_wait_minutes",
+)
+#: Timeline columns that are latent truth (a firm cannot measure them) and are kept from views.
+TRUTH_KPIS = ("satisfaction",)
+
+
+@dataclass(frozen=True, eq=False)
+class FirmView:
+    """The firm's knowledge at the start of a CRM cycle (read-only).
+
+    Attributes
+    ----------
+    day : int
+        Today, in days since the start of the run.
+    cycle : int
+        Index of the cycle about to start (0 for the first).
+    cycle_days, horizon_days : int
+        Length of a cycle and of the run, days.
+    budget : float
+        Most the strategy may spend this cycle, EUR.
+    segments : tuple of str
+        Segment names.
+    prices : Mapping[str, float]
+        The firm's own price list: what each lever costs (EUR) and the service targets.
+    actions : Actions
+        What the firm did last cycle (defaults before the first decision).
+    n_active : int
+        Active customers now.
+    kpis : pandas.DataFrame
+        The timeline so far, one row per finished cycle (observable columns only).
+    customers : pandas.DataFrame
+        One row per customer ever acquired, observable columns only (:data:`OBSERVABLE_COLUMNS`),
+        built on first access.
+    """
+
+    day: int
+    cycle: int
+    cycle_days: int
+    horizon_days: int
+    budget: float
+    segments: tuple[str, ...]
+    prices: Mapping[str, float]
+    actions: Actions
+    n_active: int
+    _columns: Mapping[str, np.ndarray] = field(repr=False)
+    _kpi_rows: tuple = field(repr=False)
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        """The timeline so far, one row per finished cycle (a fresh copy, observable columns)."""
+        frame = pd.DataFrame(list(self._kpi_rows))
+        return frame.drop(columns=[k for k in TRUTH_KPIS if k in frame.columns])
+
+    @cached_property
+    def customers(self) -> pd.DataFrame:
+        """Observable customer table (a fresh copy: changing it changes nothing)."""
+        cols = self._columns
+        frame = pd.DataFrame({k: np.array(v) for k, v in cols.items() if k != "segment_code"})
+        frame.insert(1, "segment", pd.Categorical.from_codes(cols["segment_code"],
+                                                             categories=list(self.segments)))
+        return frame
+
+    @property
+    def active_customers(self) -> pd.DataFrame:
+        """The rows of :attr:`customers` still active."""
+        table = self.customers
+        return table[table["status"] == "active"]
+
+
+def strategy_name(strategy) -> str:
+    """A readable name for a strategy: its ``name`` attribute, else its function name."""
+    name = getattr(strategy, "name", None) or getattr(strategy, "__name__", None)
+    return str(name) if name else type(strategy).__name__
+
+
+def make_view(model, cycle: int, day: int) -> FirmView:
+    """Build the view of ``model`` at the start of ``cycle`` (copies, read-only)."""
+    from .engine.market import CHANNELS, LOST
+
+    c, sc = model.cust, model.sc
+    model.ledger.settle(c)
+    n = c.n
+    purchases = c.col("purchases").copy()
+    revenue = c.col("revenue").copy()
+    tally = model.centre.per_customer(n)
+    contacts = tally["contacts"]
+    lost = c.col("status") == LOST
+    acquired = c.col("acquired_day").copy()
+    end = np.where(lost, c.col("lost_day"), float(day))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(purchases > 0, revenue / np.maximum(purchases, 1), np.nan)
+        mean_wait = np.where(contacts > 0, tally["wait_sum"] / np.maximum(contacts, 1), np.nan)
+    columns = {
+        "customer_id": np.arange(n),
+        "segment_code": c.col("segment").copy(),
+        "channel": np.array(CHANNELS, dtype=object)[c.col("channel")],
+        "acquired_day": acquired,
+        "status": np.where(lost, "lost", "active").astype(object),
+        "lost_day": np.where(lost, np.floor(c.col("lost_day")), np.nan),
+        "tenure_days": end - acquired,
+        "purchases": purchases,
+        "revenue": revenue,
+        "margin": c.col("margin").copy(),
+        "recency_days": day - c.col("last_purchase_day"),
+        "frequency": np.maximum(purchases - 1, 0),
+        "monetary": monetary,
+        "complaints": c.col("complaints").copy(),
+        "contacts": contacts,
+        "unresolved": tally["unresolved"],
+        "mean_wait_minutes": mean_wait,
+    }
+    for array in columns.values():
+        array.flags.writeable = False
+    srv = sc.service
+    prices = MappingProxyType({
+        "mass_cost_per_contact": sc.mass.cost_per_contact,
+        "targeted_cost_per_contact": sc.targeted.cost_per_contact,
+        "targeted_data_cost_per_cycle": sc.targeted.data_cost_per_cycle,
+        "agent_cost_per_day": srv.agent_cost_per_day,
+        "crm_system_cost_per_cycle": srv.crm_system_cost_per_cycle,
+        "max_agents": srv.max_agents,
+        "open_hours": srv.open_hours,
+        "wait_target_minutes": srv.wait_target_minutes,
+        "service_level_target": srv.service_level_target,
+    })
+    return FirmView(
+        day=day, cycle=cycle, cycle_days=sc.cycle_days, horizon_days=sc.horizon_days,
+        budget=sc.budget_per_cycle, segments=sc.segment_names, prices=prices,
+        actions=model.actions, n_active=model.active.n_alive,
+        _columns=MappingProxyType(columns),
+        _kpi_rows=tuple(MappingProxyType(dict(row)) for row in model.ledger.rows),
+    )
