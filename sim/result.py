@@ -28,7 +28,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["Result", "top_share"]
+__all__ = ["KPI_INFO", "Result", "top_share"]
+
+#: Every KPI of :meth:`Result.summary`: (label, unit, format) for reports and tables.
+KPI_INFO: dict[str, tuple[str, str, str]] = {
+    "customers_start": ("Customers on day 0", "customers", "{:,.0f}"),
+    "customers_active_end": ("Active customers at the end", "customers", "{:,.0f}"),
+    "customers_acquired": ("Customers acquired", "customers", "{:,.0f}"),
+    "customers_lost": ("Customers lost", "customers", "{:,.0f}"),
+    "annual_churn_rate": ("Annual churn rate", "share/year", "{:.1%}"),
+    "retention_rate": ("Annual retention rate", "share/year", "{:.1%}"),
+    "revenue": ("Revenue", "EUR", "{:,.0f}"),
+    "profit": ("Profit", "EUR", "{:,.0f}"),
+    "marketing_cost": ("Marketing cost", "EUR", "{:,.0f}"),
+    "cac": ("Acquisition cost per customer (CAC)", "EUR/customer", "{:,.2f}"),
+    "cac_mass": ("CAC, mass marketing", "EUR/customer", "{:,.2f}"),
+    "cac_targeted": ("CAC, targeted marketing", "EUR/customer", "{:,.2f}"),
+    "referral_share": ("Share of new customers from word of mouth", "share", "{:.1%}"),
+    "realised_clv": ("Realised CLV of new customers (discounted)", "EUR/customer", "{:,.2f}"),
+    "customer_equity": ("Customer equity (ground truth)", "EUR", "{:,.0f}"),
+    "top20_revenue_share": ("Revenue share of the top 20% of customers", "share", "{:.1%}"),
+    "contacts": ("Service contacts", "contacts", "{:,.0f}"),
+    "mean_wait_minutes": ("Mean wait for service", "minutes", "{:,.2f}"),
+    "service_level": ("Answered within the target wait", "share", "{:.1%}"),
+    "first_contact_resolution": ("First-contact resolution", "share", "{:.1%}"),
+    "satisfaction_end": ("Mean satisfaction at the end (ground truth)", "0-1", "{:.3f}"),
+}
 
 
 def top_share(values, top: float = 0.2) -> float:
@@ -117,7 +142,7 @@ class Result:
         return {
             "customers_start": int((cu["channel"] == "initial").sum()),
             "customers_active_end": int(tl["active_end"].iloc[-1]),
-            "customers_acquired": int(len(new)),
+            "customers_acquired": len(new),
             "customers_lost": int((cu["status"] == "lost").sum()),
             "annual_churn_rate": float(annual_churn),
             "retention_rate": float(1.0 - annual_churn),
@@ -131,7 +156,7 @@ class Result:
             "realised_clv": float(new["discounted_margin"].mean()) if len(new) else math.nan,
             "customer_equity": float(self.truth.loc[active, "expected_remaining_value"].sum()),
             "top20_revenue_share": top_share(cu["revenue"]),
-            "contacts": int(len(sv)),
+            "contacts": len(sv),
             "mean_wait_minutes": float(answered["wait_minutes"].mean()) if len(answered) else
             math.nan,
             "service_level": float(answered["within_target"].mean()) if len(answered) else

@@ -123,9 +123,14 @@ def _operational(view, *, mass_spend: float = 12_000.0, service_level: float | N
     agents = initial_agents
     kpis = view.kpis
     if len(kpis) and kpis["contacts"].iloc[-1] > 0:
-        last = kpis.iloc[-1]
-        per_minute = last["contacts"] / last["days"] / (prices["open_hours"] * 60.0)
-        handle = last["mean_handle_minutes"]
+        # Forecast: contacts per active customer per day over the last three cycles (a steadier
+        # estimate than one cycle), times today's customers; handling time from the same data.
+        recent = kpis.iloc[-3:]
+        exposure = (0.5 * (recent["active_start"] + recent["active_end"]) * recent["days"]).sum()
+        per_customer_day = recent["contacts"].sum() / max(exposure, 1.0)
+        per_minute = per_customer_day * view.n_active / (prices["open_hours"] * 60.0)
+        handle = (recent["mean_handle_minutes"] * recent["contacts"]).sum() / recent[
+            "contacts"].sum()
         if math.isfinite(handle) and handle > 0:
             agents = agents_needed(per_minute, handle, prices["wait_target_minutes"], level,
                                    int(prices["max_agents"]))

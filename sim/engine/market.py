@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PROSPECT", "ACTIVE", "LOST", "CHANNELS", "LOSS_REASONS", "Market", "CustomerBase"]
+__all__ = ["ACTIVE", "CHANNELS", "LOSS_REASONS", "LOST", "PROSPECT", "CustomerBase", "Market"]
 
 PROSPECT, ACTIVE, LOST = 0, 1, 2
 #: Acquisition channels, by code.
