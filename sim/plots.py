@@ -37,7 +37,8 @@ def _cycle_ends(result) -> np.ndarray:
 def active_by_segment(result, days=None) -> dict[str, np.ndarray]:
     """Active customers of each segment at ``days`` (default: the end of each cycle).
 
-    A customer is active on day ``t`` if acquired on or before ``t`` and not lost by ``t``.
+    Days are instants (day ``t`` = the start of day ``t``, like a cycle's ``end_day``): a
+    customer is active then if acquired on an earlier day and not lost by then.
 
     Returns
     -------
@@ -52,7 +53,7 @@ def active_by_segment(result, days=None) -> dict[str, np.ndarray]:
         joined = np.sort(rows["acquired_day"].to_numpy(dtype=float))
         left = np.sort(rows["lost_day"].to_numpy(dtype=float))
         left = left[~np.isnan(left)]
-        out[name] = (np.searchsorted(joined, days, side="right")
+        out[name] = (np.searchsorted(joined, days, side="left")
                      - np.searchsorted(left, days, side="right"))
     return out
 

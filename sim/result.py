@@ -130,7 +130,7 @@ class Result:
         dict
             KPI name -> value. Money in EUR, waits in minutes, rates as fractions.
         """
-        sc, tl, cu, sv = self.scenario, self.timeline, self.customers, self.service
+        tl, cu, sv = self.timeline, self.customers, self.service
         days = float(tl["days"].sum())
         keep = (1.0 - tl["churn_rate"].fillna(0.0)).prod()
         annual_churn = 1.0 - keep ** (365.0 / days) if days else math.nan

@@ -226,7 +226,7 @@ class Scenario(_Record):
     description: str = _p("", "one-line description")
     sources: str = _p("", "where the values come from (citations)")
     horizon_days: int = _p("days", "length of a run", lo=1, hi=36_500)
-    cycle_days: int = _p("days", "length of one CRM cycle (the strategy decides once a cycle)", lo=1)
+    cycle_days: int = _p("days", "length of one CRM cycle (the strategy decides once)", lo=1)
     market_size: int = _p("people", "prospects and customers in the market", lo=1, hi=50_000_000)
     initial_customers: int = _p("people", "customers the firm has on day 0", lo=0)
     budget_per_cycle: float = _p("EUR/cycle", "most the strategy may spend on levers", lo=0)
@@ -246,7 +246,8 @@ class Scenario(_Record):
         names = [s.name for s in self.segments]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ScenarioError(f"segment names must be unique, repeated: {dupes}", field="segments")
+            raise ScenarioError(f"segment names must be unique, repeated: {dupes}",
+                                field="segments")
         total = math.fsum(s.share for s in self.segments)
         if abs(total - 1.0) > 1e-6:
             raise ScenarioError(
@@ -270,7 +271,7 @@ class Scenario(_Record):
         try:
             return _build(cls, data, "")
         except ScenarioError as err:
-            raise err.with_source(source) if source else err
+            raise (err.with_source(source) if source else err) from None
 
     @classmethod
     def load(cls, name_or_path: str | Path = "classroom") -> Scenario:

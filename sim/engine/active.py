@@ -9,6 +9,8 @@ are compacted once a cycle, which keeps the step free of per-day reallocations.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 __all__ = ["ActiveSet"]
@@ -21,7 +23,7 @@ class ActiveSet:
     :meth:`rows` returns those views. ``row_of[customer_id]`` locates a customer's row.
     """
 
-    COLUMNS = {
+    COLUMNS: ClassVar[dict] = {
         "cid": np.int64, "seg": np.intp, "alive": bool,
         "s": float, "sb": float, "press": float, "bh": float, "cum_h": float, "clock": float,
         "cum_i": float, "next_buy": float, "rate": float, "price_sens2": float, "referral": float,

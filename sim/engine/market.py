@@ -79,8 +79,9 @@ class Market:
         self.customer_id = np.full(n, -1, dtype=np.int64)
         initial = rng.choice(n, size=scenario.initial_customers, replace=False)
         self.initial = np.sort(initial)
-        # Tenure of day-0 customers: acquired uniformly over the three years before the run.
-        self.initial_acquired_day = -rng.integers(0, 3 * 365, size=self.initial.size).astype(float)
+        # Tenure of day-0 customers: acquired on a day of the three years before the run.
+        self.initial_acquired_day = -rng.integers(1, 3 * 365 + 1, size=self.initial.size).astype(
+            float)
 
 
 class CustomerBase:

@@ -327,7 +327,8 @@ class Model:
                 market.status[won] = ACTIVE  # taken: no other channel can draw them today
                 new.append((won, MASS))
         if act.targeted_spend > 0:
-            n = self._contacts(TARGETED, act.targeted_spend * per_day / sc.targeted.cost_per_contact)
+            spend = act.targeted_spend * per_day
+            n = self._contacts(TARGETED, spend / sc.targeted.cost_per_contact)
             available = int(self.prospects_by_seg[self._target_segs].sum())
             persons = self._sample_prospects(self._target_pool, min(n, available))
             p = sc.targeted.conversion * self.seg_response[market.segment[persons]] * detract

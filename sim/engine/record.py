@@ -6,6 +6,8 @@ of the timeline, so ``profit = revenue - sum(cost_*)`` holds by construction and
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -220,7 +222,7 @@ def build_result(model):
     bounds = np.searchsorted(arrival, timeline["start_day"].to_numpy(), side="left")
     bounds = np.append(bounds, arrival.size)
     stats = [_service_stats(arrival[lo:hi], start[lo:hi], end[lo:hi], resolved[lo:hi], sc.service)
-             for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+             for lo, hi in itertools.pairwise(bounds)]
     for key in stats[0] if stats else ():
         timeline[key] = [row[key] for row in stats]
     return Result(scenario=sc, strategy=model.strategy_name, seed=model.seed, customers=customers,

@@ -1,0 +1,162 @@
+"""The command line end to end: runs, reports, listings and every error exit."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, cwd=None):
+    """Run ``python -m sim`` in a subprocess, as a user would."""
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "report"
+    proc = cli("run", "--scenario", "classroom", "--strategy", "transactional", "--seed", "7",
+               "--out", str(out))
+    return proc, out
+
+
+def test_run_writes_a_complete_report(report):
+    proc, out = report
+    assert proc.returncode == 0, proc.stderr
+    assert "Report written to" in proc.stdout and str(out) in proc.stdout
+    names = {p.name for p in out.iterdir()}
+    assert names == {"summary.md", "summary.json", "dashboard.png", "customers.csv",
+                     "transactions.csv", "service.csv", "timeline.csv", "truth.csv"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["provenance"]["seed"] == 7
+    assert summary["provenance"]["strategy"] == "transactional"
+    assert summary["kpis"]["customers_start"] == 5000
+    assert summary["units"]["revenue"] == "EUR"
+    assert (out / "dashboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    md = (out / "summary.md").read_text()
+    assert "--seed 7" in md and "Revenue" in md and "Calibration sources" in md
+    timeline = pd.read_csv(out / "timeline.csv")
+    assert timeline["revenue"].sum() == pytest.approx(summary["kpis"]["revenue"])
+    assert not list(out.parent.glob(".*tmp")), "temporary folder left behind"
+
+
+def test_same_seed_same_report_numbers(report, tmp_path):
+    _, first = report
+    proc = cli("run", "--strategy", "transactional", "--seed", "7", "--out", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    a = json.loads((first / "summary.json").read_text())["kpis"]
+    b = json.loads((tmp_path / "r" / "summary.json").read_text())["kpis"]
+    assert a == b
+
+
+def test_run_replaces_an_existing_report_whole(tmp_path):
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "stale.txt").write_text("from an older run")
+    assert main(["run", "--seed", "1", "--out", str(out)]) == 0
+    assert not (out / "stale.txt").exists()
+    assert (out / "summary.json").exists()
+
+
+def test_default_out_folder_names_scenario_strategy_seed(tmp_path):
+    proc = cli("run", "--seed", "3", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "reports" / "classroom-operational-3" / "summary.json").exists()
+
+
+def test_fresh_seed_is_printed_for_replay(tmp_path):
+    proc = cli("run", "--out", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    seed = json.loads((tmp_path / "r" / "summary.json").read_text())["provenance"]["seed"]
+    assert f"seed {seed}" in proc.stdout
+
+
+def test_scenarios_lists_names_and_descriptions():
+    proc = cli("scenarios")
+    assert proc.returncode == 0
+    assert "classroom" in proc.stdout and "prospects" in proc.stdout
+
+
+def test_scenarios_fields_documents_units_and_ranges():
+    proc = cli("scenarios", "--fields")
+    assert proc.returncode == 0
+    assert "service.handle_minutes" in proc.stdout and "[minutes]" in proc.stdout
+    assert "segments[].annual_churn" in proc.stdout
+
+
+def test_help_and_version():
+    proc = cli("--help")
+    assert proc.returncode == 0 and "run" in proc.stdout and "scenarios" in proc.stdout
+    proc = cli("run", "--help")
+    assert proc.returncode == 0 and "--scenario" in proc.stdout and "--seed" in proc.stdout
+    assert cli("--version").stdout.startswith("CRM Lab ")
+
+
+def _assert_clean_error(proc, *fragments):
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines, "no error message"
+    for fragment in fragments:
+        assert fragment in proc.stderr, (fragment, proc.stderr)
+
+
+def test_unknown_scenario(tmp_path):
+    _assert_clean_error(cli("run", "--scenario", "clasroom", "--out", str(tmp_path / "x")),
+                        "clasroom", "did you mean 'classroom'")
+    assert not (tmp_path / "x").exists()
+
+
+def test_bad_toml_names_the_file(tmp_path):
+    bad = tmp_path / "broken.toml"
+    bad.write_text("horizon_days = = 3\n")
+    _assert_clean_error(cli("run", "--scenario", str(bad)), "broken.toml", "not valid TOML")
+
+
+def test_invalid_value_names_file_field_value_and_range(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "classroom"\n[service]\nfcr = 1.7\n')
+    proc = cli("run", "--scenario", str(bad), "--out", str(tmp_path / "never"))
+    _assert_clean_error(proc, "bad.toml", "service.fcr", "1.7", "0 to 1")
+    assert not (tmp_path / "never").exists()
+
+
+def test_unknown_field_suggests(tmp_path):
+    bad = tmp_path / "typo.toml"
+    bad.write_text('extends = "classroom"\nhorizon_dayz = 30\n')
+    _assert_clean_error(cli("run", "--scenario", str(bad)), "typo.toml", "horizon_dayz",
+                        "did you mean 'horizon_days'")
+
+
+def test_missing_file():
+    _assert_clean_error(cli("run", "--scenario", "no/such/file.toml"), "no/such/file.toml")
+
+
+def test_bad_seed_and_unknown_strategy():
+    _assert_clean_error(cli("run", "--seed", "-1"), "--seed", ">= 0")
+    _assert_clean_error(cli("run", "--seed", "abc"), "--seed")
+    _assert_clean_error(cli("run", "--strategy", "magic"), "magic", "transactional")
+
+
+def test_no_command_prints_help_and_exits_2():
+    proc = cli()
+    assert proc.returncode == 2 and "usage" in proc.stdout.lower()
+
+
+def test_a_custom_scenario_file_runs(tmp_path):
+    small = tmp_path / "small.toml"
+    small.write_text('extends = "classroom"\nname = "small"\nmarket_size = 3000\n'
+                     'initial_customers = 300\nhorizon_days = 90\n')
+    out = tmp_path / "r"
+    proc = cli("run", "--scenario", str(small), "--seed", "5", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "summary.json").read_text())["scenario"]["market_size"] == 3000
