@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 export MPLBACKEND := Agg
 
-.PHONY: help install demo test test-fast lint format lab bench site clean
+.PHONY: help install demo test test-fast lint format lab bench clean
 
 help:
 	@echo "make demo    set up .venv, run the default classroom scenario, write its report"

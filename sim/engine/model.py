@@ -89,6 +89,7 @@ class Model:
         self.seg_complaint = np.array([s.complaint_prob for s in segs])
         self.seg_price_sens = np.array([s.price_sensitivity for s in segs])
         self.seg_response = np.array([s.marketing_response for s in segs])
+        self.max_response = max(float(self.seg_response.max()), 1e-300)
         self.seg_referral = np.array([s.referral for s in segs])
         # Python scalars for the per-contact callback (cheaper than numpy scalars there).
         self._patience = [s.patience_minutes for s in segs]
@@ -317,25 +318,34 @@ class Model:
         new: list[tuple[np.ndarray, int]] = []
         act = self.actions
         per_day = 1.0 / sc.cycle_days
+        # Marketing by thinning, exact and cheap: of n contacts, the ones that would convert at
+        # the highest conversion probability p_max are Binomial(n, p_max); each of those then
+        # converts with probability p_i / p_max. Only a handful of people are drawn, not n.
         if act.mass_spend > 0:
             n = self._contacts(MASS, act.mass_spend * per_day / sc.mass.cost_per_contact)
-            persons = rng.integers(0, market.size, n)
-            p = sc.mass.conversion * self.seg_response[market.segment[persons]] * detract
-            won = persons[(rng.random(n) < p) & (market.status[persons] == PROSPECT)]
-            if won.size:
-                won = np.unique(won)
-                market.status[won] = ACTIVE  # taken: no other channel can draw them today
-                new.append((won, MASS))
+            k = rng.binomial(n, min(1.0, sc.mass.conversion * self.max_response * detract))
+            if k:
+                persons = rng.integers(0, market.size, k)
+                keep = rng.random(k) * self.max_response < self.seg_response[
+                    market.segment[persons]]
+                won = persons[keep & (market.status[persons] == PROSPECT)]
+                if won.size:
+                    won = np.unique(won)
+                    market.status[won] = ACTIVE  # taken: no other channel can draw them today
+                    new.append((won, MASS))
         if act.targeted_spend > 0:
             spend = act.targeted_spend * per_day
             n = self._contacts(TARGETED, spend / sc.targeted.cost_per_contact)
-            available = int(self.prospects_by_seg[self._target_segs].sum())
-            persons = self._sample_prospects(self._target_pool, min(n, available))
-            p = sc.targeted.conversion * self.seg_response[market.segment[persons]] * detract
-            won = persons[rng.random(persons.size) < p]
-            if won.size:
-                market.status[won] = ACTIVE
-                new.append((won, TARGETED))
+            n = min(n, int(self.prospects_by_seg[self._target_segs].sum()))
+            k = rng.binomial(n, min(1.0, sc.targeted.conversion * self.max_response * detract))
+            if k:
+                persons = self._sample_prospects(self._target_pool, k)
+                keep = rng.random(persons.size) * self.max_response < self.seg_response[
+                    market.segment[persons]]
+                won = persons[keep]
+                if won.size:
+                    market.status[won] = ACTIVE
+                    new.append((won, TARGETED))
         wom = sc.word_of_mouth
         prospects = int(self.prospects_by_seg.sum()) - sum(w.size for w, _ in new)
         rate = (wom.innovation + wom.imitation * pos / market.size) / 365.0
