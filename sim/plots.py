@@ -91,10 +91,12 @@ def flows(result, ax=None):
     ax.bar(x, -tl["lost"].to_numpy(dtype=float), width=width, color="#bc4b51", label="lost",
            align="edge")
     ax.axhline(0, color="black", linewidth=0.8)
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.45 * (high - low))  # headroom for the legend above the bars
     ax.set_xlabel("day")
     ax.set_ylabel("customers per cycle")
     ax.set_title("Customers won and lost")
-    ax.legend(loc="lower left", fontsize="small", frameon=False)
+    ax.legend(loc="upper center", ncols=2, fontsize="small", frameon=False)
     return ax
 
 
@@ -124,25 +126,31 @@ def _euro_axis(ax) -> None:
 
 
 def service_waits(result, ax=None):
-    """Mean wait per cycle (minutes) and the share answered within the target."""
+    """Mean wait per cycle (minutes) and the share answered within the target.
+
+    A last cycle shorter than half a cycle is left out: its few contacts make a noisy point.
+    """
     ax = _axes(ax)
     tl = result.timeline
+    tl = tl[tl["days"] >= 0.5 * result.scenario.cycle_days]
     x = tl["end_day"].to_numpy(dtype=float)
     ax.plot(x, tl["mean_wait_minutes"], color="#bc4b51", label="mean wait")
     ax.set_xlabel("day")
     ax.set_ylabel("mean wait (minutes)")
-    ax.set_ylim(bottom=0)
+    top = float(np.nanmax(tl["mean_wait_minutes"])) if len(tl) else 1.0
+    ax.set_ylim(0, 1.4 * top if top > 0 else 1.0)  # headroom for the legend
     twin = ax.twinx()
     twin.plot(x, 100 * tl["service_level"], color="#1b6ca8", label="service level")
     target = 100 * result.scenario.service.service_level_target
-    twin.axhline(target, color="#1b6ca8", linestyle=":", linewidth=1)
-    twin.set_ylim(0, 105)
+    twin.axhline(target, color="#1b6ca8", linestyle=":", linewidth=1, label="target")
+    twin.set_ylim(0, 140)
+    twin.set_yticks([0, 20, 40, 60, 80, 100])
     seconds = 60 * result.scenario.service.wait_target_minutes
     twin.set_ylabel(f"% answered within {seconds:.0f} s")
     ax.set_title("Service centre")
-    lines = ax.get_lines()[:1] + twin.get_lines()[:1]
-    ax.legend(lines, [line.get_label() for line in lines], loc="upper right", fontsize="small",
-              frameon=False)
+    lines = ax.get_lines()[:1] + twin.get_lines()[:2]
+    ax.legend(lines, [line.get_label() for line in lines], loc="upper center", ncols=3,
+              fontsize="small", frameon=False)
     return ax
 
 

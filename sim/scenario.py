@@ -198,7 +198,9 @@ class Satisfaction(_Record):
     churn_effect: float = _p(
         "", "hazard multiplier exp(effect x (baseline - satisfaction))", lo=0, hi=50
     )
-    wait_penalty: float = _p("0-1", "satisfaction lost per patience of waiting", lo=0, hi=1)
+    wait_penalty: float = _p(
+        "0-1", "satisfaction lost per unit of log(1 + wait / patience)", lo=0, hi=1
+    )
     unresolved_penalty: float = _p("0-1", "satisfaction lost when not resolved", lo=0, hi=1)
     resolved_bonus: float = _p("0-1", "satisfaction gained when resolved", lo=0, hi=1)
 

@@ -416,7 +416,9 @@ class Model:
             return  # left meanwhile
         seg = a.seg[row]
         sat = self._sat_terms
-        delta = -sat[0] * min(wait_minutes / self._patience[seg], 3.0)
+        # Waiting hurts with diminishing marginal effect: the first minutes past a customer's
+        # patience cost most, an hour costs more than ten minutes but not six times as much.
+        delta = -sat[0] * math.log1p(wait_minutes / self._patience[seg])
         delta += sat[1] if resolved else -sat[2]
         s = a.s[row] + self._service_sens[seg] * delta
         a.s[row] = 1.0 if s > 1.0 else (0.0 if s < 0.0 else s)
