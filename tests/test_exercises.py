@@ -291,7 +291,9 @@ def test_unknown_exercise_and_bad_ids():
 
 
 def test_check_before_setup_says_what_to_do(monkeypatch):
-    monkeypatch.setattr(exercises, "_session", {})
+    from sim.exercises import registry
+
+    monkeypatch.setattr(registry, "_session", {})
     with pytest.raises(RuntimeError, match=r"exercises\.setup"):
         exercises.check("q1", 1)
 
