@@ -237,7 +237,9 @@ class ReferenceModel:
         """One customer's life: purchases until the churn clock rings, then lost for good."""
         env = self.env
         rate, hazard = self.rate[person], self.hazard[person]
-        leaves = env.now + self.rand_churn.expovariate(hazard) if hazard > 0 else math.inf
+        # Memoryless clocks: drawing the moment of leaving once, now, is as exact as racing
+        # the two clocks anew after every purchase.
+        leaves = (env.now + self.rand_churn.expovariate(hazard)) if hazard > 0 else math.inf
         while True:
             gap = self.rand_purchases.expovariate(rate) if rate > 0 else math.inf
             if env.now + gap >= leaves:
@@ -312,7 +314,9 @@ class ReferenceModel:
             amount = self.spend[person]
         self.purchases += 1
         self.revenue += amount
-        if self.rand_service.random() < seg.complaint_prob:
+        # The complaint draw comes from the purchases stream, one per purchase whatever happens
+        # next, so a change of service parameters leaves who buys when and who complains alone.
+        if self.rand_purchases.random() < seg.complaint_prob:
             self.env.process(self.service_request())
 
     def acquire(self, person: int) -> None:
@@ -325,8 +329,10 @@ class ReferenceModel:
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> dict[str, float]:
         """Start the processes, run to the horizon and return the KPIs (see
-        :func:`run_reference`). Call once per model."""
+        :func:`run_reference`). A model runs once."""
         env = self.env
+        if env.now > 0:
+            raise RuntimeError("this model has already run; build a new ReferenceModel")
         for person in self.initial:
             env.process(self.customer(person))
         env.process(self.spontaneous_adoption())

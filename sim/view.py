@@ -79,11 +79,18 @@ class FirmView:
     @cached_property
     def customers(self) -> pd.DataFrame:
         """Observable customer table (a fresh copy: changing it changes nothing)."""
+        from .engine.market import CHANNELS
+
         cols = self._columns
-        frame = pd.DataFrame({k: np.array(v) for k, v in cols.items() if k != "segment_code"})
+        frame = pd.DataFrame({k: np.array(v) for k, v in cols.items()
+                              if not k.endswith("_code")})
         frame.insert(1, "segment", pd.Categorical.from_codes(cols["segment_code"],
                                                              categories=list(self.segments)))
-        return frame
+        frame.insert(2, "channel", pd.Categorical.from_codes(cols["channel_code"],
+                                                             categories=list(CHANNELS)))
+        frame.insert(4, "status", pd.Categorical.from_codes(cols["status_code"],
+                                                            categories=["active", "lost"]))
+        return frame[list(OBSERVABLE_COLUMNS)]
 
     @property
     def active_customers(self) -> pd.DataFrame:
@@ -100,7 +107,7 @@ def strategy_name(strategy) -> str:
 
 def make_view(model, cycle: int, day: int) -> FirmView:
     """Build the view of ``model`` at the start of ``cycle`` (copies, read-only)."""
-    from .engine.market import CHANNELS, LOST
+    from .engine.market import LOST
 
     c, sc = model.cust, model.sc
     model.ledger.settle(c)
@@ -118,9 +125,9 @@ def make_view(model, cycle: int, day: int) -> FirmView:
     columns = {
         "customer_id": np.arange(n),
         "segment_code": c.col("segment").copy(),
-        "channel": np.array(CHANNELS, dtype=object)[c.col("channel")],
+        "channel_code": c.col("channel").copy(),
         "acquired_day": acquired,
-        "status": np.where(lost, "lost", "active").astype(object),
+        "status_code": lost.astype(np.int8),
         "lost_day": np.where(lost, np.floor(c.col("lost_day")), np.nan),
         "tenure_days": end - acquired,
         "purchases": purchases,

@@ -96,8 +96,10 @@ class Model:
         self._service_sens = [s.service_sensitivity for s in segs]
         sat = sc.satisfaction
         self._sat_terms = (sat.wait_penalty, sat.resolved_bonus, sat.unresolved_penalty)
-        self.seg_spend_cv2 = np.array([s.spend_cv for s in segs]) ** 2
-        self._spend_varies = bool(np.all(self.seg_spend_cv2 > 0))
+        cv2 = np.array([s.spend_cv for s in segs]) ** 2
+        # Segments with spend_cv = 0 spend exactly their mean; the others draw gamma amounts.
+        self.seg_spend_fixed = cv2 == 0
+        self.seg_spend_cv2 = np.where(self.seg_spend_fixed, 1.0, cv2)
         self.seg_persons = [np.flatnonzero(self.market.segment == k) for k in range(len(segs))]
         self.prospects_by_seg = np.array([p.size for p in self.seg_persons], dtype=np.int64)
         self.sat_decay = math.exp(-1.0 / sc.satisfaction.recovery_days)
@@ -259,12 +261,12 @@ class Model:
         c = self.cust
         seg = c.segment[ids]
         spend = c.spend[ids]
-        if self._spend_varies:
-            # The sum of n gamma(1/cv^2, mean * cv^2) amounts is gamma(n/cv^2, mean * cv^2).
-            cv2 = self.seg_spend_cv2[seg]
-            amount = self.rng_spend.gamma(count / cv2) * (spend * cv2)
-        else:
-            amount = count * spend
+        # The sum of n gamma(1/cv^2, mean * cv^2) amounts is gamma(n/cv^2, mean * cv^2).
+        cv2 = self.seg_spend_cv2[seg]
+        amount = self.rng_spend.gamma(count / cv2) * (spend * cv2)
+        fixed = self.seg_spend_fixed[seg]
+        if fixed.any():
+            amount[fixed] = count[fixed] * spend[fixed]
         serve = count * self.seg_cost[seg]
         margin = amount * self.seg_margin[seg] - serve
         # Per-customer totals are settled from these chunks once a cycle (Ledger.settle).
@@ -306,14 +308,18 @@ class Model:
         sc, a, rng = self.sc, self.active, self.rng_acq
         market = self.market
         m = a.m
-        if m:
-            voice = 2.0 * a.s[:m] - 1.0
-            pos = float(np.dot(a.referral[:m], np.maximum(voice, 0.0)))
-            neg = float(np.dot(a.referral[:m], np.maximum(-voice, 0.0)))
-            n_active = m - self._retired_rows
-        else:
-            pos = neg = 0.0
-            n_active = 0
+        wom = sc.word_of_mouth
+        pos = neg = 0.0
+        n_active = m - self._retired_rows
+        if m and (wom.imitation > 0 or wom.detractor_effect > 0):
+            # Net voice: a customer's weight times (2 s - 1), positive for the satisfied.
+            # Plain multiply-and-sum, not np.dot: BLAS threads slow the step down many times
+            # when the other core is busy (as in parallel replications).
+            voice = a.s[:m] * 2.0
+            voice -= 1.0
+            voice *= a.referral[:m]
+            pos = float(voice[voice > 0].sum())
+            neg = pos - float(voice.sum())
         detract = 1.0 / (1.0 + sc.word_of_mouth.detractor_effect * neg / max(n_active, 1))
         new: list[tuple[np.ndarray, int]] = []
         act = self.actions
@@ -346,7 +352,6 @@ class Model:
                 if won.size:
                     market.status[won] = ACTIVE
                     new.append((won, TARGETED))
-        wom = sc.word_of_mouth
         prospects = int(self.prospects_by_seg.sum()) - sum(w.size for w, _ in new)
         rate = (wom.innovation + wom.imitation * pos / market.size) / 365.0
         if prospects > 0 and rate > 0:
