@@ -163,6 +163,10 @@ class WordOfMouth(_Record):
 class Service(_Record):
     """The service centre: a queue with ``agents`` servers (a ``simpy.Resource``)."""
 
+    queue: str = _p(
+        "", "simpy: a SimPy process per request; batched: the exact FIFO recursion, same "
+        "waits, far faster for large markets", choices=("simpy", "batched")
+    )
     open_hours: float = _p("hours/day", "hours a day requests arrive", lo=0, hi=24, lo_open=True)
     handle_minutes: float = _p("minutes", "mean handling time of a request", lo=0, lo_open=True)
     handle_distribution: str = _p(

@@ -30,6 +30,7 @@ from ..errors import ActionsError
 from ..rng import Streams, fresh_seed
 from ..view import make_view, strategy_name
 from .active import ActiveSet
+from .fifo import BatchedCentre
 from .market import ACTIVE, LOST, PROSPECT, CustomerBase, Market
 from .record import Ledger, build_result
 from .service import ServiceCentre
@@ -111,7 +112,8 @@ class Model:
         self.active = ActiveSet(capacity=max(1024, 2 * sc.initial_customers))
         self.ledger = Ledger(sc)
         srv = sc.service
-        self.centre = ServiceCentre(
+        centre = BatchedCentre if srv.queue == "batched" else ServiceCentre
+        self.centre = centre(
             self.env, agents=1, max_agents=srv.max_agents, handle_minutes=srv.handle_minutes,
             distribution=srv.handle_distribution, handle_cv=srv.handle_cv,
             rand=self.streams.scalar("service"), fcr=srv.fcr, open_hours=srv.open_hours,
@@ -141,6 +143,8 @@ class Model:
         if self.sc.competitors.waves_per_year > 0:
             self.env.process(self._competitors())
         self.env.run(until=self.sc.horizon_days)
+        if isinstance(self.centre, BatchedCentre):
+            self.centre.finish(self.sc.horizon_days)
         if self.ledger.open:
             self.ledger.close(self, self.sc.horizon_days)
         rows = slice(0, self.active.m)
@@ -152,6 +156,7 @@ class Model:
         cycle = 0
         while env.now < sc.horizon_days:
             start = int(env.now)
+            self.centre.sync(start)
             if cycle:
                 self.ledger.close(self, start)
             self.active.compact()
@@ -198,6 +203,7 @@ class Model:
     # -- the market day ---------------------------------------------------------------------------
     def _step(self, day: int) -> None:
         a, sc = self.active, self.sc
+        self.centre.sync(day)  # the batched queue catches up; the SimPy one already has
         m = a.m
         if m:
             s, sb, press, h, f = a.s[:m], a.sb[:m], a.press[:m], a.h[:m], a.f[:m]
@@ -406,8 +412,10 @@ class Model:
         return ids
 
     # -- service feedback -------------------------------------------------------------------------
-    def _is_active(self, cid: int) -> bool:
-        return self.cust.status[cid] == ACTIVE
+    def _is_active(self, cid: int, day: float) -> bool:
+        """Whether customer ``cid`` is still a customer at instant ``day``."""
+        c = self.cust
+        return c.status[cid] == ACTIVE or c.lost_day[cid] > day
 
     def _service_outcome(self, cid: int, wait_minutes: float, resolved: bool) -> None:
         """A contact ended: waiting and (non-)resolution move the customer's satisfaction.

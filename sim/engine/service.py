@@ -23,128 +23,60 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-__all__ = ["ServiceCentre"]
+__all__ = ["ContactLog", "ServiceCentre", "handle_sampler", "recontact_day"]
 
 _CUSTOMER, _BREAK = 1, 0  # SimPy serves lower priority values first
 MINUTES_PER_DAY = 1440.0
 
 
-class ServiceCentre:
-    """A multi-agent FIFO service queue with one SimPy process per request.
+def recontact_day(end: float, after_days: float, u: float, open_fraction: float) -> float:
+    """When an unresolved issue comes back: during the opening hours of the day ``after_days``
+    after ``end``, at fraction ``u`` of them, and never before ``end`` (days)."""
+    back = math.floor(end + after_days) + u * open_fraction
+    return back if back >= end else back + 1.0
+
+
+def handle_sampler(rand: random.Random, handle_minutes: float, distribution: str,
+                   handle_cv: float) -> Callable[[], float]:
+    """A function drawing handling times in days from ``rand``.
 
     Parameters
     ----------
-    env : simpy.Environment
-        Time unit: days.
-    agents : int
-        Agents staffed at the start.
-    max_agents : int
-        Seats in the centre (upper bound on ``agents``).
+    rand : random.Random
     handle_minutes : float
         Mean handling time, minutes.
     distribution : {"exponential", "lognormal"}
-        Distribution of handling times.
     handle_cv : float
-        Coefficient of variation for lognormal handling times.
-    rand : random.Random
-        The run's ``service`` stream (scalar draws are cheaper with ``random`` than numpy).
-    fcr : float
-        First-contact resolution probability; may be changed between cycles.
-    open_hours : float
-        Hours a day during which recontacts arrive.
-    recontact_prob, recontact_days : float
-        Chance an unresolved request comes back, and after how many days.
-    on_outcome : callable, optional
-        ``on_outcome(customer, wait_minutes, resolved)`` is called when a contact ends.
-    is_active : callable, optional
-        ``is_active(customer) -> bool``: whether the customer is still there to come back.
-        Default: always there.
+        Coefficient of variation of the lognormal.
+    """
+    mean_days = handle_minutes / MINUTES_PER_DAY
+    if distribution == "exponential":
+        rate = 1.0 / mean_days
+        return lambda: rand.expovariate(rate)
+    if distribution == "lognormal":
+        s2 = math.log1p(handle_cv**2)
+        mu, sd = math.log(mean_days) - 0.5 * s2, math.sqrt(s2)
+        return lambda: rand.lognormvariate(mu, sd)
+    raise ValueError(f"distribution = {distribution!r}: must be exponential or lognormal")
+
+
+class ContactLog:
+    """The contact log shared by both queue implementations, and what is derived from it.
+
+    ``log`` holds one row per contact in order of arrival:
+    ``[customer, issue, contact number, arrival day, start day, end day, resolved]``
+    (NaN start or end: not yet).
     """
 
-    def __init__(self, env: simpy.Environment, *, agents: int, max_agents: int,
-                 handle_minutes: float, distribution: str = "exponential", handle_cv: float = 1.0,
-                 rand: random.Random, fcr: float = 1.0, open_hours: float = 24.0,
-                 recontact_prob: float = 0.0, recontact_days: float = 1.0,
-                 on_outcome: Callable[[int, float, bool], None] | None = None,
-                 is_active: Callable[[int], bool] | None = None):
-        self.env = env
-        self.resource = simpy.PriorityResource(env, capacity=max_agents)
-        self.max_agents = max_agents
-        self.rand = rand
-        self.fcr = fcr
-        self.open_fraction = open_hours / 24.0
-        self.recontact_prob = recontact_prob
-        self.recontact_days = recontact_days
-        self.on_outcome = on_outcome
-        self.is_active = is_active
-        mean_days = handle_minutes / MINUTES_PER_DAY
-        if distribution == "exponential":
-            self._rate = 1.0 / mean_days
-            self._handle = lambda: rand.expovariate(self._rate)
-        elif distribution == "lognormal":
-            s2 = math.log1p(handle_cv**2)
-            mu, s = math.log(mean_days) - 0.5 * s2, math.sqrt(s2)
-            self._handle = lambda: rand.lognormvariate(mu, s)
-        else:
-            raise ValueError(f"distribution = {distribution!r}: must be exponential or lognormal")
-        self._breaks: list[simpy.resources.resource.PriorityRequest] = []
-        self.agents = max_agents
-        self.set_agents(agents)
-        self._issues = 0
-        #: The log: one row per contact, in order of arrival:
-        #: [customer, issue, contact number, arrival day, start day, end day, resolved].
+    def _init_log(self) -> None:
         self.log: list[list] = []
         # Per-customer tallies of finished contacts: rows before ``_tallied`` are all finished
         # and counted in ``_tally`` (contacts, wait minutes, unresolved).
         self._tallied = 0
         self._tally = np.zeros((3, 0))
 
-    def set_agents(self, agents: int) -> None:
-        """Staff ``agents`` agents from now on (breaks start or end; calls in progress finish)."""
-        if not 1 <= agents <= self.max_agents:
-            raise ValueError(f"agents = {agents}: must be 1 to {self.max_agents}")
-        while self.agents > agents:
-            self._breaks.append(self.resource.request(priority=_BREAK))
-            self.agents -= 1
-        while self.agents < agents:
-            req = self._breaks.pop()
-            if req.triggered:
-                self.resource.release(req)
-            else:
-                req.cancel()
-            self.agents += 1
-
-    def submit(self, customer: int, delay: float) -> None:
-        """A new issue of ``customer`` arrives ``delay`` days from now."""
-        self._issues += 1
-        self.env.process(self._request(customer, delay, self._issues))
-
-    def _request(self, customer: int, delay: float, issue: int):
-        env, rand, res = self.env, self.rand, self.resource
-        if delay > 0:
-            yield env.timeout(delay)
-        contact = 1
-        log = self.log
-        while True:
-            row = [customer, issue, contact, env.now, math.nan, math.nan, False]
-            log.append(row)
-            req = res.request(priority=_CUSTOMER)
-            yield req
-            row[4] = start = env.now
-            yield env.timeout(self._handle())
-            res.release(req)
-            row[5] = env.now
-            row[6] = resolved = rand.random() < self.fcr
-            if self.on_outcome is not None:
-                self.on_outcome(customer, (start - row[3]) * MINUTES_PER_DAY, resolved)
-            if resolved or rand.random() >= self.recontact_prob:
-                return
-            # The issue comes back during opening hours a few days later, if the customer stays.
-            back = math.floor(env.now + self.recontact_days) + rand.random() * self.open_fraction
-            yield env.timeout(back - env.now)
-            if self.is_active is not None and not self.is_active(customer):
-                return
-            contact += 1
+    def sync(self, now: float) -> None:
+        """Bring the log up to ``now`` (the SimPy centre is always up to date)."""
 
     def per_customer(self, n: int) -> dict[str, np.ndarray]:
         """Finished contacts, total wait (minutes) and unresolved contacts per customer id.
@@ -188,3 +120,112 @@ class ServiceCentre:
                 "contact": np.array(cols[2], dtype=np.int64),
                 "arrival": np.array(cols[3], dtype=float), "start": np.array(cols[4], dtype=float),
                 "end": np.array(cols[5], dtype=float), "resolved": np.array(cols[6], dtype=bool)}
+
+
+class ServiceCentre(ContactLog):
+    """A multi-agent FIFO service queue with one SimPy process per request.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        Time unit: days.
+    agents : int
+        Agents staffed at the start.
+    max_agents : int
+        Seats in the centre (upper bound on ``agents``).
+    handle_minutes : float
+        Mean handling time, minutes.
+    distribution : {"exponential", "lognormal"}
+        Distribution of handling times.
+    handle_cv : float
+        Coefficient of variation for lognormal handling times.
+    rand : random.Random
+        The run's ``service`` stream (scalar draws are cheaper with ``random`` than numpy).
+    fcr : float
+        First-contact resolution probability; may be changed between cycles.
+    open_hours : float
+        Hours a day during which recontacts arrive.
+    recontact_prob, recontact_days : float
+        Chance an unresolved request comes back, and after how many days.
+    on_outcome : callable, optional
+        ``on_outcome(customer, wait_minutes, resolved)`` is called when a contact ends.
+    is_active : callable, optional
+        ``is_active(customer, day) -> bool``: whether the customer is still there to come back
+        at ``day``. Default: always there.
+    handle_times : callable, optional
+        Returns the next handling time in days, replacing the random draw (for tests that feed
+        both queue implementations the same service times).
+    """
+
+    def __init__(self, env: simpy.Environment, *, agents: int, max_agents: int,
+                 handle_minutes: float, distribution: str = "exponential", handle_cv: float = 1.0,
+                 rand: random.Random, fcr: float = 1.0, open_hours: float = 24.0,
+                 recontact_prob: float = 0.0, recontact_days: float = 1.0,
+                 on_outcome: Callable[[int, float, bool], None] | None = None,
+                 is_active: Callable[[int, float], bool] | None = None,
+                 handle_times: Callable[[], float] | None = None):
+        self.env = env
+        self.resource = simpy.PriorityResource(env, capacity=max_agents)
+        self.max_agents = max_agents
+        self.rand = rand
+        self.fcr = fcr
+        self.open_fraction = open_hours / 24.0
+        self.recontact_prob = recontact_prob
+        self.recontact_days = recontact_days
+        self.on_outcome = on_outcome
+        self.is_active = is_active
+        self._handle = handle_times or handle_sampler(rand, handle_minutes, distribution,
+                                                      handle_cv)
+        self._breaks: list[simpy.resources.resource.PriorityRequest] = []
+        self.agents = max_agents
+        self.set_agents(agents)
+        self._issues = 0
+        self._init_log()
+
+    def set_agents(self, agents: int) -> None:
+        """Staff ``agents`` agents from now on (breaks start or end; calls in progress finish)."""
+        if not 1 <= agents <= self.max_agents:
+            raise ValueError(f"agents = {agents}: must be 1 to {self.max_agents}")
+        while self.agents > agents:
+            self._breaks.append(self.resource.request(priority=_BREAK))
+            self.agents -= 1
+        while self.agents < agents:
+            req = self._breaks.pop()
+            if req.triggered:
+                self.resource.release(req)
+            else:
+                req.cancel()
+            self.agents += 1
+
+    def submit(self, customer: int, delay: float) -> None:
+        """A new issue of ``customer`` arrives ``delay`` days from now."""
+        self._issues += 1
+        self.env.process(self._request(customer, delay, self._issues))
+
+    def _request(self, customer: int, delay: float, issue: int):
+        env, rand, res = self.env, self.rand, self.resource
+        if delay > 0:
+            yield env.timeout(delay)
+        contact = 1
+        log = self.log
+        while True:
+            row = [customer, issue, contact, env.now, math.nan, math.nan, False]
+            log.append(row)
+            req = res.request(priority=_CUSTOMER)
+            yield req
+            row[4] = start = env.now
+            yield env.timeout(self._handle())
+            res.release(req)
+            row[5] = env.now
+            row[6] = resolved = rand.random() < self.fcr
+            if self.on_outcome is not None:
+                self.on_outcome(customer, (start - row[3]) * MINUTES_PER_DAY, resolved)
+            if resolved or rand.random() >= self.recontact_prob:
+                return
+            # The issue comes back during opening hours a few days later, if the customer stays.
+            back = recontact_day(env.now, self.recontact_days, rand.random(), self.open_fraction)
+            yield env.timeout(back - env.now)
+            if self.is_active is not None and not self.is_active(customer, env.now):
+                return
+            contact += 1
+
