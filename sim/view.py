@@ -81,16 +81,36 @@ class FirmView:
         """Observable customer table (a fresh copy: changing it changes nothing)."""
         from .engine.market import CHANNELS
 
-        cols = self._columns
-        frame = pd.DataFrame({k: np.array(v) for k, v in cols.items()
-                              if not k.endswith("_code")})
-        frame.insert(1, "segment", pd.Categorical.from_codes(cols["segment_code"],
-                                                             categories=list(self.segments)))
-        frame.insert(2, "channel", pd.Categorical.from_codes(cols["channel_code"],
-                                                             categories=list(CHANNELS)))
-        frame.insert(4, "status", pd.Categorical.from_codes(cols["status_code"],
-                                                            categories=["active", "lost"]))
-        return frame[list(OBSERVABLE_COLUMNS)]
+        raw = self._columns
+        day = float(self.day)
+        lost = raw["status_code"] == 1
+        purchases, contacts = raw["purchases"], raw["contacts"]
+        acquired = raw["acquired_day"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            monetary = np.where(purchases > 0, raw["revenue"] / np.maximum(purchases, 1), np.nan)
+            mean_wait = np.where(contacts > 0, raw["wait_sum"] / np.maximum(contacts, 1), np.nan)
+        return pd.DataFrame({
+            "customer_id": np.arange(acquired.size),
+            "segment": pd.Categorical.from_codes(raw["segment_code"],
+                                                 categories=list(self.segments)),
+            "channel": pd.Categorical.from_codes(raw["channel_code"], categories=list(CHANNELS)),
+            "acquired_day": acquired.copy(),
+            "status": pd.Categorical.from_codes(raw["status_code"],
+                                                categories=["active", "lost"]),
+            # The firm records the day a customer left, not the instant.
+            "lost_day": np.where(lost, np.floor(raw["lost_day"]), np.nan),
+            "tenure_days": np.where(lost, raw["lost_day"], day) - acquired,
+            "purchases": purchases.copy(),
+            "revenue": raw["revenue"].copy(),
+            "margin": raw["margin"].copy(),
+            "recency_days": day - raw["last_purchase_day"],
+            "frequency": np.maximum(purchases - 1, 0),
+            "monetary": monetary,
+            "complaints": raw["complaints"].copy(),
+            "contacts": contacts.copy(),
+            "unresolved": raw["unresolved"].copy(),
+            "mean_wait_minutes": mean_wait,
+        })
 
     @property
     def active_customers(self) -> pd.DataFrame:
@@ -112,34 +132,23 @@ def make_view(model, cycle: int, day: int) -> FirmView:
     c, sc = model.cust, model.sc
     model.ledger.settle(c)
     n = c.n
-    purchases = c.col("purchases").copy()
-    revenue = c.col("revenue").copy()
     tally = model.centre.per_customer(n)
-    contacts = tally["contacts"]
-    lost = c.col("status") == LOST
-    acquired = c.col("acquired_day").copy()
-    end = np.where(lost, c.col("lost_day"), float(day))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(purchases > 0, revenue / np.maximum(purchases, 1), np.nan)
-        mean_wait = np.where(contacts > 0, tally["wait_sum"] / np.maximum(contacts, 1), np.nan)
+    # Only the raw columns are copied now (compact dtypes); the derived ones (tenure, recency,
+    # monetary, ...) are computed from these copies if and when the strategy reads them.
     columns = {
-        "customer_id": np.arange(n),
-        "segment_code": c.col("segment").copy(),
-        "channel_code": c.col("channel").copy(),
-        "acquired_day": acquired,
-        "status_code": lost.astype(np.int8),
-        "lost_day": np.where(lost, np.floor(c.col("lost_day")), np.nan),
-        "tenure_days": end - acquired,
-        "purchases": purchases,
-        "revenue": revenue,
+        "segment_code": c.col("segment").astype(np.int16),
+        "channel_code": c.col("channel").astype(np.int8),
+        "status_code": (c.col("status") == LOST).astype(np.int8),
+        "acquired_day": c.col("acquired_day").copy(),
+        "lost_day": c.col("lost_day").copy(),
+        "purchases": c.col("purchases").copy(),
+        "revenue": c.col("revenue").copy(),
         "margin": c.col("margin").copy(),
-        "recency_days": day - c.col("last_purchase_day"),
-        "frequency": np.maximum(purchases - 1, 0),
-        "monetary": monetary,
+        "last_purchase_day": c.col("last_purchase_day").copy(),
         "complaints": c.col("complaints").copy(),
-        "contacts": contacts,
+        "contacts": tally["contacts"],
         "unresolved": tally["unresolved"],
-        "mean_wait_minutes": mean_wait,
+        "wait_sum": tally["wait_sum"],
     }
     for array in columns.values():
         array.flags.writeable = False

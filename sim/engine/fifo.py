@@ -83,6 +83,16 @@ class BatchedCentre(ContactLog):
         self._issues += 1
         self._push(self.env.now + delay, customer, self._issues, 1)
 
+    def submit_many(self, customers: list[int], delays: list[float]) -> None:
+        """New issues of ``customers`` arriving ``delays`` days from now (in this order)."""
+        now, waiting, seq, issue = self.env.now, self._waiting, self._seq, self._issues
+        for customer, delay in zip(customers, delays, strict=True):
+            seq += 1
+            issue += 1
+            waiting.append((now + delay, seq, customer, issue, 1))
+        heapq.heapify(waiting)
+        self._seq, self._issues = seq, issue
+
     def _push(self, arrival: float, customer: int, issue: int, contact: int) -> None:
         self._seq += 1
         heapq.heappush(self._waiting, (arrival, self._seq, customer, issue, contact))

@@ -288,9 +288,7 @@ class Model:
             self.ledger.add("requests", who.size)
             delays = self.rng_service.random(who.size) * self.centre.open_fraction
             delays += day - self.env.now
-            submit = self.centre.submit
-            for cid, delay in zip(who.tolist(), delays.tolist(), strict=True):
-                submit(cid, delay)
+            self.centre.submit_many(who.tolist(), delays.tolist())
 
     def _lose(self, rows: np.ndarray, when: np.ndarray, hazard: np.ndarray, f: np.ndarray,
               ) -> None:
