@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
 
 from .errors import ActionsError
 
@@ -54,19 +57,22 @@ class Actions:
         ActionsError
             Naming the field, its value and what is allowed.
         """
+        spends = {}
         for name in ("mass_spend", "targeted_spend"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-                value
-            ) or value < 0:
+            # numbers.Real admits numpy scalars from a strategy's arithmetic; bools are refused.
+            if (isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
+                    or not math.isfinite(value) or value < 0):
                 raise ActionsError(f"Actions.{name} = {value!r}: must be a number >= 0 (EUR/cycle)")
+            spends[name] = float(value)
         segs = self.target_segments
         if isinstance(segs, str):
             segs = (segs,)
-        if not isinstance(segs, tuple | list | set | frozenset):
+        if not isinstance(segs, tuple | list | set | frozenset | np.ndarray):
             raise ActionsError(
                 f"Actions.target_segments = {segs!r}: must be a list of segment names"
             )
+        segs = [str(s) if isinstance(s, np.str_) else s for s in segs]
         known = scenario.segment_names
         for s in segs:
             if s not in known:
@@ -74,22 +80,24 @@ class Actions:
                     f"Actions.target_segments contains {s!r}: segments are {', '.join(known)}"
                 )
         agents = self.agents
-        if isinstance(agents, float) and agents.is_integer():
+        if (isinstance(agents, numbers.Real) and not isinstance(agents, numbers.Integral | np.bool_)
+                and math.isfinite(agents) and float(agents).is_integer()):
             agents = int(agents)
         max_agents = scenario.service.max_agents
-        if isinstance(agents, bool) or not isinstance(agents, int) or not 1 <= agents <= max_agents:
+        if (isinstance(agents, bool | np.bool_) or not isinstance(agents, numbers.Integral)
+                or not 1 <= agents <= max_agents):
             raise ActionsError(
                 f"Actions.agents = {self.agents!r}: must be a whole number from 1 to {max_agents}"
                 " (service.max_agents)"
             )
-        if not isinstance(self.crm_system, bool):
+        if not isinstance(self.crm_system, bool | np.bool_):
             raise ActionsError(f"Actions.crm_system = {self.crm_system!r}: must be True or False")
         out = dataclasses.replace(
             self,
-            mass_spend=float(self.mass_spend),
-            targeted_spend=float(self.targeted_spend),
+            **spends,
             target_segments=tuple(dict.fromkeys(segs)),
-            agents=agents,
+            agents=int(agents),
+            crm_system=bool(self.crm_system),
         )
         total = planned_spend(out, scenario)
         if total > scenario.budget_per_cycle * (1 + 1e-9):

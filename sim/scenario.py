@@ -19,11 +19,14 @@ import copy
 import dataclasses
 import difflib
 import math
+import numbers
 import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .errors import ScenarioError
 
@@ -264,6 +267,13 @@ class Scenario(_Record):
                 f"= {self.initial_customers}: must be at most market_size ({self.market_size})",
                 field="initial_customers",
             )
+        one_agent = self.service.agent_cost_per_day * self.cycle_days
+        if self.budget_per_cycle < one_agent:
+            raise ScenarioError(
+                f"= {self.budget_per_cycle:g}: must be at least the cost of one agent for a "
+                f"cycle, {one_agent:g} EUR (service.agent_cost_per_day x cycle_days)",
+                field="budget_per_cycle",
+            )
         if self.cycle_days > self.horizon_days:
             raise ScenarioError(
                 f"= {self.cycle_days}: must be at most horizon_days ({self.horizon_days})",
@@ -334,17 +344,21 @@ def _check_value(cls, f: dataclasses.Field, value: Any, path: str) -> Any:
     """Check one field's type and range; return the value in its canonical type."""
     hint = _hints(cls)[f.name]
     meta = f.metadata
+    # numbers.Real / numbers.Integral admit numpy scalars (sweeps over np.arange grids); booleans
+    # are refused where a number is meant even though bool is an int subclass.
     if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise ScenarioError(f"= {value!r}: must be {_TYPE_WORDS[float]}", field=path)
         value = float(value)
         if not math.isfinite(value):
             raise ScenarioError(f"= {value!r}: must be a finite number", field=path)
     elif hint is int:
-        if isinstance(value, float) and value.is_integer():
+        if (isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral | np.bool_)
+                and math.isfinite(value) and float(value).is_integer()):
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
             raise ScenarioError(f"= {value!r}: must be {_TYPE_WORDS[int]}", field=path)
+        value = int(value)
     elif hint is str:
         if not isinstance(value, str):
             raise ScenarioError(f"= {value!r}: must be text", field=path)

@@ -12,7 +12,8 @@ a new, differently named strategy with ``configure``::
     busy = strategies.operational.configure(service_level=0.9)
     busy.name   # 'operational(service_level=0.9)'
 
-Every preset keeps within the cycle budget on its own, cutting marketing first.
+Every preset keeps within the cycle budget on its own, cutting marketing first, then the CRM
+system, then agents.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import inspect
 import math
 from collections.abc import Callable
 
-from .actions import Actions, planned_spend
+from .actions import Actions
 from .analytics.queueing import agents_needed
 
-__all__ = ["PRESETS", "Preset", "get", "operational", "transactional"]
+__all__ = ["PRESETS", "Preset", "get", "operational", "transactional", "view_spend"]
 
 
 class Preset:
@@ -74,32 +75,50 @@ class Preset:
         return f"<strategy {self.name}>"
 
 
+def view_spend(actions: Actions, view) -> float:
+    """What a full cycle of ``actions`` costs at the view's prices, EUR (as
+    :func:`sim.actions.planned_spend` computes it from a scenario)."""
+    p = view.prices
+    data = p["targeted_data_cost_per_cycle"] if actions.targeted_spend > 0 else 0.0
+    agents = actions.agents * p["agent_cost_per_day"] * view.cycle_days
+    system = p["crm_system_cost_per_cycle"] if actions.crm_system else 0.0
+    return actions.mass_spend + actions.targeted_spend + data + agents + system
+
+
 def _fit_budget(actions: Actions, view) -> Actions:
-    """Cut marketing (targeted first, then mass) until the plan fits the cycle budget."""
-    from .engine.market import CHANNELS  # noqa: F401  (keeps the engine import explicit)
+    """Cut the plan until it fits the cycle budget: targeted marketing first, then mass
+    marketing, then the CRM system, then agents (never below one).
 
-    over = planned_spend(actions, _PriceScenario(view)) - view.budget
-    if over <= 0:
+    A scenario's budget always pays for one agent (``Scenario`` checks it), so this ends with
+    a valid plan.
+    """
+    def over(plan: Actions) -> float:
+        return view_spend(plan, view) - view.budget
+
+    if over(actions) <= 0:
         return actions
-    cut = min(actions.targeted_spend, over)
-    actions = actions.replace(targeted_spend=actions.targeted_spend - cut)
-    over -= cut
-    if actions.targeted_spend == 0 and cut > 0:
-        over -= view.prices["targeted_data_cost_per_cycle"]
-    if over > 0:
-        actions = actions.replace(mass_spend=max(0.0, actions.mass_spend - over))
+    wanted = actions
+    # Cutting targeted spend to zero also saves the data cost.
+    actions = actions.replace(targeted_spend=max(0.0, actions.targeted_spend - over(actions)))
+    if over(actions) > 0:
+        actions = actions.replace(mass_spend=max(0.0, actions.mass_spend - over(actions)))
+    if over(actions) > 0 and actions.crm_system:
+        actions = actions.replace(crm_system=False)
+    agent_cycle = view.prices["agent_cost_per_day"] * view.cycle_days
+    while over(actions) > 0 and actions.agents > 1:
+        shed = max(1, math.ceil(over(actions) / agent_cycle)) if agent_cycle > 0 else 1
+        actions = actions.replace(agents=max(1, actions.agents - shed))
+    # Shedding agents may have freed room: give back the CRM system, then mass marketing.
+    if wanted.crm_system and not actions.crm_system:
+        with_system = actions.replace(crm_system=True)
+        if over(with_system) <= 0:
+            actions = with_system
+    room = -over(actions)
+    if room > 0 and actions.mass_spend < wanted.mass_spend:
+        actions = actions.replace(mass_spend=min(wanted.mass_spend, actions.mass_spend + room))
+    if over(actions) > 0:  # rounding: give back the last cents of marketing
+        actions = actions.replace(mass_spend=max(0.0, actions.mass_spend - over(actions)))
     return actions
-
-
-class _PriceScenario:
-    """The few scenario facts ``planned_spend`` needs, taken from a view's price list."""
-
-    def __init__(self, view):
-        p = view.prices
-        self.cycle_days = view.cycle_days
-        self.targeted = type("T", (), {"data_cost_per_cycle": p["targeted_data_cost_per_cycle"]})
-        self.service = type("S", (), {"agent_cost_per_day": p["agent_cost_per_day"],
-                                      "crm_system_cost_per_cycle": p["crm_system_cost_per_cycle"]})
 
 
 def _transactional(view, *, mass_spend: float = 12_000.0, agents: int = 1) -> Actions:

@@ -97,8 +97,7 @@ class FirmView:
             "acquired_day": acquired.copy(),
             "status": pd.Categorical.from_codes(raw["status_code"],
                                                 categories=["active", "lost"]),
-            # The firm records the day a customer left, not the instant.
-            "lost_day": np.where(lost, np.floor(raw["lost_day"]), np.nan),
+            "lost_day": np.where(lost, raw["lost_day"], np.nan),
             "tenure_days": np.where(lost, raw["lost_day"], day) - acquired,
             "purchases": purchases.copy(),
             "revenue": raw["revenue"].copy(),
@@ -140,7 +139,8 @@ def make_view(model, cycle: int, day: int) -> FirmView:
         "channel_code": c.col("channel").astype(np.int8),
         "status_code": (c.col("status") == LOST).astype(np.int8),
         "acquired_day": c.col("acquired_day").copy(),
-        "lost_day": c.col("lost_day").copy(),
+        # The firm records the day a customer left, not the latent instant.
+        "lost_day": np.floor(c.col("lost_day")),
         "purchases": c.col("purchases").copy(),
         "revenue": c.col("revenue").copy(),
         "margin": c.col("margin").copy(),

@@ -38,6 +38,12 @@ from .service import ServiceCentre
 __all__ = ["Model", "run"]
 
 MASS, TARGETED, REFERRAL = 1, 2, 3
+
+
+class _StrategyFailed(Exception):
+    """Carries a strategy's failure out of SimPy; ``Model.simulate`` re-raises the original."""
+
+
 CHANNEL_COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral")
 
 
@@ -142,7 +148,12 @@ class Model:
         self.env.process(self._market_days())
         if self.sc.competitors.waves_per_year > 0:
             self.env.process(self._competitors())
-        self.env.run(until=self.sc.horizon_days)
+        try:
+            self.env.run(until=self.sc.horizon_days)
+        except _StrategyFailed:
+            # Re-raise the strategy's own exception object (SimPy would hand back a copy made
+            # from its arguments, losing the traceback and breaking custom exception classes).
+            raise self._strategy_error from None
         if isinstance(self.centre, BatchedCentre):
             self.centre.finish(self.sc.horizon_days)
         if self.ledger.open:
@@ -162,13 +173,18 @@ class Model:
             self.active.compact()
             self._retired_rows = 0
             view = make_view(self, cycle, start)
-            actions = self.strategy(view)
-            if not isinstance(actions, Actions):
-                raise ActionsError(
-                    f"strategy {self.strategy_name!r} returned {type(actions).__name__} "
-                    f"{actions!r} in cycle {cycle}: it must return sim.Actions"
-                )
-            self._apply(actions.validated(sc))
+            try:
+                actions = self.strategy(view)
+                if not isinstance(actions, Actions):
+                    raise ActionsError(
+                        f"strategy {self.strategy_name!r} returned {type(actions).__name__} "
+                        f"{actions!r} in cycle {cycle}: it must return sim.Actions"
+                    )
+                actions = actions.validated(sc)
+            except Exception as exc:
+                self._strategy_error = exc
+                raise _StrategyFailed from None
+            self._apply(actions)
             self.ledger.open_cycle(self, cycle, start)
             yield env.timeout(min(sc.cycle_days, sc.horizon_days - start))
             cycle += 1

@@ -260,8 +260,12 @@ def _truth(model, seg_names) -> pd.DataFrame:
     base = c.col("base_hazard")
     # Expected discounted margin of the rest of the relationship at baseline behaviour:
     # integral of m e^{-(h + d) t} dt = m / (h + d), with d the continuous discount rate per day.
-    remaining = np.where(status == LOST, 0.0,
-                         daily_margin / (base + model.discount_per_day))
+    rate = base + model.discount_per_day
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # A customer who never leaves, valued without discounting, is worth an unbounded amount
+        # if profitable (inf) and nothing if not (0, not 0/0).
+        remaining = np.where(daily_margin == 0, 0.0, daily_margin / rate)
+    remaining[status == LOST] = 0.0
     return pd.DataFrame({
         "customer_id": np.arange(n),
         "segment": pd.Categorical(seg_names[seg], categories=sc.segment_names),
