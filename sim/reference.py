@@ -211,6 +211,12 @@ class ReferenceModel:
         hazard = (-np.log1p(-per_person("annual_churn")) / 365.0
                   * rng.gamma(churn_shape, 1.0 / churn_shape))
         initial = rng.choice(n, size=self.sc.initial_customers, replace=False)
+        # Day-0 customers have already stayed T days (up to three years), so their hazard is the
+        # gamma posterior given that survival, Gamma(k, rate k + h T), as in the engine.
+        tenure = rng.integers(1, 3 * 365 + 1, size=initial.size)
+        base = -np.log1p(-per_person("annual_churn")[initial]) / 365.0
+        k = churn_shape[initial]
+        hazard[initial] = base * rng.gamma(k, 1.0 / (k + base * tenure))
 
         self.segment = [segs[k] for k in segment.tolist()]  # each person's Segment record
         self.rate = rate.tolist()  # purchases per day

@@ -82,6 +82,15 @@ class Market:
         # Tenure of day-0 customers: acquired on a day of the three years before the run.
         self.initial_acquired_day = -rng.integers(1, 3 * 365 + 1, size=self.initial.size).astype(
             float)
+        # Day-0 customers are survivors: having stayed T days, a customer's hazard multiplier
+        # follows the gamma posterior given survival, Gamma(k, rate k + h T) (conjugate to the
+        # Gamma(k, rate k) prior), so the frailest are already gone and retention by tenure
+        # rises among them as it does in real bases. Drawn last, so the other draws stay put.
+        init = self.initial
+        h = daily_hazard(np.array([s.annual_churn for s in segs]))[seg[init]]
+        k = churn_shape[init]
+        tenure = -self.initial_acquired_day
+        self.base_hazard[init] = h * rng.gamma(k, 1.0 / (k + h * tenure))
 
 
 class CustomerBase:

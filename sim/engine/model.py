@@ -104,8 +104,10 @@ class Model:
         sat = sc.satisfaction
         self._sat_terms = (sat.wait_penalty, sat.resolved_bonus, sat.unresolved_penalty)
         cv2 = np.array([s.spend_cv for s in segs]) ** 2
-        # Segments with spend_cv = 0 spend exactly their mean; the others draw gamma amounts.
-        self.seg_spend_fixed = cv2 == 0
+        # Segments with (practically) no spread spend exactly their mean; the others draw gamma
+        # amounts. Below cv = 1e-6 the gamma is deterministic to float precision anyway, and its
+        # shape 1/cv^2 would overflow.
+        self.seg_spend_fixed = cv2 < 1e-12
         self.seg_spend_cv2 = np.where(self.seg_spend_fixed, 1.0, cv2)
         self.seg_persons = [np.flatnonzero(self.market.segment == k) for k in range(len(segs))]
         self.prospects_by_seg = np.array([p.size for p in self.seg_persons], dtype=np.int64)
@@ -290,9 +292,10 @@ class Model:
         if fixed.any():
             amount[fixed] = count[fixed] * spend[fixed]
         serve = count * self.seg_cost[seg]
-        margin = amount * self.seg_margin[seg] - serve
+        gross = amount * self.seg_margin[seg]
+        margin = gross - serve
         # Per-customer totals are settled from these chunks once a cycle (Ledger.settle).
-        self.ledger.book_sales(ids, count, amount, serve, margin, day)
+        self.ledger.book_sales(ids, count, amount, serve, margin, amount - gross, day)
         # Service requests: each purchase leads to one with the segment's probability, arriving
         # at a uniform instant of the day's opening hours (exact for Poisson purchase times).
         requests = self.rng_service.binomial(count, self.seg_complaint[seg])

@@ -78,15 +78,15 @@ class Ledger:
     def add(self, key: str, value: float) -> None:
         self.acc[key] += value
 
-    def book_sales(self, ids, count, amount, serve, margin, day: int) -> None:
-        """Book one day's sales (customer ids, purchases, EUR amounts, serve cost, margin)."""
-        revenue = float(amount.sum())
-        serve_total = float(serve.sum())
+    def book_sales(self, ids, count, amount, serve, margin, goods, day: int) -> None:
+        """Book one day's sales: customer ids, purchases, EUR amounts, cost to serve, margin
+        (gross margin - cost to serve) and cost of goods (amount - gross margin), booked
+        directly rather than by difference so it never rounds below zero."""
         acc = self.acc
         acc["purchases"] += int(count.sum())
-        acc["revenue"] += revenue
-        acc["cost_serve"] += serve_total
-        acc["cost_goods"] += revenue - float(margin.sum()) - serve_total
+        acc["revenue"] += float(amount.sum())
+        acc["cost_serve"] += float(serve.sum())
+        acc["cost_goods"] += float(goods.sum())
         self._tx.append((ids, day, amount, count, serve, margin))
 
     def add_daily_costs(self, model) -> None:
@@ -261,9 +261,9 @@ def _truth(model, seg_names) -> pd.DataFrame:
     # Expected discounted margin of the rest of the relationship at baseline behaviour:
     # integral of m e^{-(h + d) t} dt = m / (h + d), with d the continuous discount rate per day.
     rate = base + model.discount_per_day
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # A customer who never leaves, valued without discounting, is worth an unbounded amount
-        # if profitable (inf) and nothing if not (0, not 0/0).
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # A customer who (practically) never leaves, valued without discounting, is worth an
+        # unbounded amount if profitable (inf) and nothing if not (0, not 0/0).
         remaining = np.where(daily_margin == 0, 0.0, daily_margin / rate)
     remaining[status == LOST] = 0.0
     return pd.DataFrame({
