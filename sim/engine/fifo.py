@@ -31,39 +31,21 @@ from __future__ import annotations
 
 import heapq
 import math
-import random
-from collections.abc import Callable
 
-from .service import MINUTES_PER_DAY, ContactLog, handle_sampler, recontact_day
+from .service import MINUTES_PER_DAY, CentreBase, recontact_day
 
 __all__ = ["BatchedCentre"]
 
 
-class BatchedCentre(ContactLog):
+class BatchedCentre(CentreBase):
     """FIFO queue with ``agents`` servers, settled by recursion instead of SimPy processes.
 
     Parameters are those of :class:`~sim.engine.service.ServiceCentre` (``env`` is only read for
     the current time).
     """
 
-    def __init__(self, env, *, agents: int, max_agents: int, handle_minutes: float,
-                 distribution: str = "exponential", handle_cv: float = 1.0,
-                 rand: random.Random, fcr: float = 1.0, open_hours: float = 24.0,
-                 recontact_prob: float = 0.0, recontact_days: float = 1.0,
-                 on_outcome: Callable[[int, float, bool], None] | None = None,
-                 is_active: Callable[[int, float], bool] | None = None,
-                 handle_times: Callable[[], float] | None = None):
-        self.env = env
-        self.max_agents = max_agents
-        self.rand = rand
-        self.fcr = fcr
-        self.open_fraction = open_hours / 24.0
-        self.recontact_prob = recontact_prob
-        self.recontact_days = recontact_days
-        self.on_outcome = on_outcome
-        self.is_active = is_active
-        self._handle = handle_times or handle_sampler(rand, handle_minutes, distribution,
-                                                      handle_cv)
+    def __init__(self, env, *, agents: int, max_agents: int, **settings):
+        super().__init__(env, max_agents=max_agents, **settings)
         if not 1 <= agents <= max_agents:
             raise ValueError(f"agents = {agents}: must be 1 to {max_agents}")
         # Every seat starts free; unstaffed seats go to breaks, as in the SimPy centre.
@@ -74,8 +56,6 @@ class BatchedCentre(ContactLog):
         self._ending: list[tuple] = []  # heap: (end, seq, row) of contacts not yet concluded
         self._logged: dict[int, list] = {}  # rows of requests logged while still waiting
         self._seq = 0
-        self._issues = 0
-        self._init_log()
         self.set_agents(agents)
 
     def submit(self, customer: int, delay: float) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-__all__ = ["ContactLog", "ServiceCentre", "handle_sampler", "recontact_day"]
+__all__ = ["CentreBase", "ServiceCentre", "handle_sampler", "recontact_day"]
 
 _CUSTOMER, _BREAK = 1, 0  # SimPy serves lower priority values first
 MINUTES_PER_DAY = 1440.0
@@ -83,15 +83,34 @@ class _Agents(simpy.PriorityResource):
     PutQueue = _InsertionQueue
 
 
-class ContactLog:
-    """The contact log shared by both queue implementations, and what is derived from it.
+class CentreBase:
+    """What both queue implementations share: their settings, the handling-time draw and the
+    contact log, with what is derived from it.
 
     ``log`` holds one row per contact in order of arrival:
     ``[customer, issue, contact number, arrival day, start day, end day, resolved]``
-    (NaN start or end: not yet).
+    (NaN start or end: not yet). Parameters: see :class:`ServiceCentre`.
     """
 
-    def _init_log(self) -> None:
+    def __init__(self, env, *, max_agents: int, handle_minutes: float,
+                 distribution: str = "exponential", handle_cv: float = 1.0,
+                 rand: random.Random, fcr: float = 1.0, open_hours: float = 24.0,
+                 recontact_prob: float = 0.0, recontact_days: float = 1.0,
+                 on_outcome: Callable[[int, float, bool], None] | None = None,
+                 is_active: Callable[[int, float], bool] | None = None,
+                 handle_times: Callable[[], float] | None = None):
+        self.env = env
+        self.max_agents = max_agents
+        self.rand = rand
+        self.fcr = fcr
+        self.open_fraction = open_hours / 24.0
+        self.recontact_prob = recontact_prob
+        self.recontact_days = recontact_days
+        self.on_outcome = on_outcome
+        self.is_active = is_active
+        self._handle = handle_times or handle_sampler(rand, handle_minutes, distribution,
+                                                      handle_cv)
+        self._issues = 0
         self.log: list[list] = []
         # Per-customer tallies of finished contacts: rows before ``_tallied`` are all finished
         # and counted in ``_tally`` (contacts, wait minutes, unresolved).
@@ -145,7 +164,7 @@ class ContactLog:
                 "end": np.array(cols[5], dtype=float), "resolved": np.array(cols[6], dtype=bool)}
 
 
-class ServiceCentre(ContactLog):
+class ServiceCentre(CentreBase):
     """A multi-agent FIFO service queue with one SimPy process per request.
 
     Parameters
@@ -180,30 +199,12 @@ class ServiceCentre(ContactLog):
         both queue implementations the same service times).
     """
 
-    def __init__(self, env: simpy.Environment, *, agents: int, max_agents: int,
-                 handle_minutes: float, distribution: str = "exponential", handle_cv: float = 1.0,
-                 rand: random.Random, fcr: float = 1.0, open_hours: float = 24.0,
-                 recontact_prob: float = 0.0, recontact_days: float = 1.0,
-                 on_outcome: Callable[[int, float, bool], None] | None = None,
-                 is_active: Callable[[int, float], bool] | None = None,
-                 handle_times: Callable[[], float] | None = None):
-        self.env = env
+    def __init__(self, env: simpy.Environment, *, agents: int, max_agents: int, **settings):
+        super().__init__(env, max_agents=max_agents, **settings)
         self.resource = _Agents(env, capacity=max_agents)
-        self.max_agents = max_agents
-        self.rand = rand
-        self.fcr = fcr
-        self.open_fraction = open_hours / 24.0
-        self.recontact_prob = recontact_prob
-        self.recontact_days = recontact_days
-        self.on_outcome = on_outcome
-        self.is_active = is_active
-        self._handle = handle_times or handle_sampler(rand, handle_minutes, distribution,
-                                                      handle_cv)
         self._breaks: list[simpy.resources.resource.PriorityRequest] = []
         self.agents = max_agents
         self.set_agents(agents)
-        self._issues = 0
-        self._init_log()
 
     def set_agents(self, agents: int) -> None:
         """Staff ``agents`` agents from now on (breaks start or end; calls in progress finish)."""
