@@ -29,22 +29,18 @@ from ..actions import Actions
 from ..errors import ActionsError
 from ..rng import Streams, fresh_seed
 from ..view import make_view, strategy_name
+from .acquisition import MASS, TARGETED, Acquisition
 from .active import ActiveSet
 from .fifo import BatchedCentre
-from .market import ACTIVE, LOST, PROSPECT, CustomerBase, Market
+from .market import ACTIVE, LOST, CustomerBase, Market
 from .record import Ledger, build_result
 from .service import ServiceCentre
 
 __all__ = ["Model", "run"]
 
-MASS, TARGETED, REFERRAL = 1, 2, 3
-
 
 class _StrategyFailed(Exception):
     """Carries a strategy's failure out of SimPy; ``Model.simulate`` re-raises the original."""
-
-
-CHANNEL_COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral")
 
 
 def run(scenario, strategy, *, seed: int | None = None):
@@ -70,7 +66,7 @@ def run(scenario, strategy, *, seed: int | None = None):
     return Model(scenario, strategy, seed=seed).simulate()
 
 
-class Model:
+class Model(Acquisition):
     """One run: the environment, the market, the customer base, the service centre, the books."""
 
     def __init__(self, scenario, strategy, *, seed: int):
@@ -324,109 +320,6 @@ class Model:
         self._retired_rows += ids.size
         self.n_lost += ids.size
         self.ledger.add("lost", int(ids.size))
-
-    # -- acquisition ------------------------------------------------------------------------------
-    def _acquire(self, day: int) -> np.ndarray | None:
-        """Today's marketing contacts and word of mouth; returns the new customers' ids."""
-        sc, a, rng = self.sc, self.active, self.rng_acq
-        market = self.market
-        m = a.m
-        wom = sc.word_of_mouth
-        pos = neg = 0.0
-        n_active = m - self._retired_rows
-        if m and (wom.imitation > 0 or wom.detractor_effect > 0):
-            # Net voice: a customer's weight times (2 s - 1), positive for the satisfied.
-            # Plain multiply-and-sum, not np.dot: BLAS threads slow the step down many times
-            # when the other core is busy (as in parallel replications).
-            voice = a.s[:m] * 2.0
-            voice -= 1.0
-            voice *= a.referral[:m]
-            pos = float(voice[voice > 0].sum())
-            neg = pos - float(voice.sum())
-        detract = 1.0 / (1.0 + sc.word_of_mouth.detractor_effect * neg / max(n_active, 1))
-        new: list[tuple[np.ndarray, int]] = []
-        act = self.actions
-        per_day = 1.0 / sc.cycle_days
-        # Marketing by thinning, exact and cheap: of n contacts, the ones that would convert at
-        # the highest conversion probability p_max are Binomial(n, p_max); each of those then
-        # converts with probability p_i / p_max. Only a handful of people are drawn, not n.
-        if act.mass_spend > 0:
-            n = self._contacts(MASS, act.mass_spend * per_day / sc.mass.cost_per_contact)
-            k = rng.binomial(n, min(1.0, sc.mass.conversion * self.max_response * detract))
-            if k:
-                persons = rng.integers(0, market.size, k)
-                keep = rng.random(k) * self.max_response < self.seg_response[
-                    market.segment[persons]]
-                won = persons[keep & (market.status[persons] == PROSPECT)]
-                if won.size:
-                    won = np.unique(won)
-                    market.status[won] = ACTIVE  # taken: no other channel can draw them today
-                    new.append((won, MASS))
-        if act.targeted_spend > 0:
-            spend = act.targeted_spend * per_day
-            n = self._contacts(TARGETED, spend / sc.targeted.cost_per_contact)
-            n = min(n, int(self.prospects_by_seg[self._target_segs].sum()))
-            k = rng.binomial(n, min(1.0, sc.targeted.conversion * self.max_response * detract))
-            if k:
-                persons = self._sample_prospects(self._target_pool, k)
-                keep = rng.random(persons.size) * self.max_response < self.seg_response[
-                    market.segment[persons]]
-                won = persons[keep]
-                if won.size:
-                    market.status[won] = ACTIVE
-                    new.append((won, TARGETED))
-        prospects = int(self.prospects_by_seg.sum()) - sum(w.size for w, _ in new)
-        rate = (wom.innovation + wom.imitation * pos / market.size) / 365.0
-        if prospects > 0 and rate > 0:
-            k = int(rng.binomial(prospects, -math.expm1(-rate)))
-            if k:
-                new.append((self._sample_prospects(None, k), REFERRAL))
-        if not new:
-            return None
-        return self._welcome(new, day)
-
-    def _contacts(self, channel: int, expected: float) -> int:
-        """Whole contacts today for a spend worth ``expected`` contacts (remainders carry over)."""
-        total = self._carry[channel] + expected
-        n = int(total)
-        self._carry[channel] = total - n
-        return n
-
-    def _sample_prospects(self, pool: np.ndarray | None, k: int) -> np.ndarray:
-        """``k`` distinct prospects drawn uniformly from ``pool`` (None: the whole market).
-
-        Rejection sampling is exact (uniform over the prospects) and cheap while prospects are
-        common; when they are rare it falls back to listing them. People won earlier today are
-        already customers, so they cannot be drawn again.
-        """
-        market, rng = self.market, self.rng_acq
-        size = market.size if pool is None else pool.size
-        if k <= 0 or size == 0:
-            return np.zeros(0, dtype=np.int64)
-        for _ in range(4):
-            draw = rng.integers(0, size, 2 * k + 8)
-            cand = draw if pool is None else pool[draw]
-            cand = cand[market.status[cand] == PROSPECT]
-            _, first = np.unique(cand, return_index=True)
-            if first.size >= k:
-                return cand[np.sort(first)[:k]]
-        everyone = np.arange(market.size) if pool is None else pool
-        left = everyone[market.status[everyone] == PROSPECT]
-        return rng.choice(left, size=min(k, left.size), replace=False)
-
-    def _welcome(self, new: list[tuple[np.ndarray, int]], day: int) -> np.ndarray:
-        """Today's new customers, as (persons, channel) groups, into the database and the
-        working set. Returns their ids (their first purchase is booked with the day's sales)."""
-        persons = new[0][0] if len(new) == 1 else np.concatenate([p for p, _ in new])
-        channel = np.repeat([c for _, c in new], [p.size for p, _ in new])
-        self.prospects_by_seg -= np.bincount(self.market.segment[persons],
-                                             minlength=self.prospects_by_seg.size)
-        ids = self.cust.add(self.market, persons, channel, float(day))
-        self.active.add(self.market, ids, persons, self.seg_sat, self.seg_price_sens,
-                        self.seg_referral)
-        for won, code in new:
-            self.ledger.add(CHANNEL_COUNTS[code], won.size)
-        return ids
 
     # -- service feedback -------------------------------------------------------------------------
     def _is_active(self, cid: int, day: float) -> bool:
