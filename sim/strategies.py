@@ -140,17 +140,18 @@ def _operational(view, *, mass_spend: float = 12_000.0, service_level: float | N
     prices = view.prices
     level = prices["service_level_target"] if service_level is None else service_level
     agents = initial_agents
-    kpis = view.kpis
-    if len(kpis) and kpis["contacts"].iloc[-1] > 0:
+    recent = view.recent(3)
+    if recent and recent[-1]["contacts"] > 0:
         # Forecast: contacts per active customer per day over the last three cycles (a steadier
         # estimate than one cycle), times today's customers; handling time from the same data.
-        recent = kpis.iloc[-3:]
-        exposure = (0.5 * (recent["active_start"] + recent["active_end"]) * recent["days"]).sum()
-        per_customer_day = recent["contacts"].sum() / max(exposure, 1.0)
-        per_minute = per_customer_day * view.n_active / (prices["open_hours"] * 60.0)
-        handle = (recent["mean_handle_minutes"] * recent["contacts"]).sum() / recent[
-            "contacts"].sum()
-        if math.isfinite(handle) and handle > 0:
+        exposure = sum(0.5 * (r["active_start"] + r["active_end"]) * r["days"] for r in recent)
+        contacts = sum(r["contacts"] for r in recent)
+        per_minute = contacts / max(exposure, 1.0) * view.n_active / (prices["open_hours"] * 60)
+        handled = [(r["mean_handle_minutes"], r["contacts"]) for r in recent
+                   if math.isfinite(r["mean_handle_minutes"])]
+        weight = sum(n for _, n in handled)
+        if weight > 0:
+            handle = sum(h * n for h, n in handled) / weight
             agents = agents_needed(per_minute, handle, prices["wait_target_minutes"], level,
                                    int(prices["max_agents"]))
     return _fit_budget(Actions(mass_spend=mass_spend, agents=agents, crm_system=crm_system), view)

@@ -111,6 +111,19 @@ class FirmView:
             "mean_wait_minutes": mean_wait,
         })
 
+    def recent(self, cycles: int = 1) -> tuple[Mapping[str, float], ...]:
+        """The KPIs of the last ``cycles`` finished cycles, oldest first, as read-only mappings
+        (cheaper than :attr:`kpis` when a strategy needs only a few numbers).
+
+        Examples
+        --------
+        >>> last = view.recent()[-1] if view.recent() else None  # doctest: +SKIP
+        >>> last["contacts"] / last["days"]                        # doctest: +SKIP
+        """
+        rows = self._kpi_rows[-cycles:] if cycles > 0 else ()
+        return tuple(MappingProxyType({k: v for k, v in row.items() if k not in TRUTH_KPIS})
+                     for row in rows)
+
     @property
     def active_customers(self) -> pd.DataFrame:
         """The rows of :attr:`customers` still active."""
