@@ -209,3 +209,25 @@ def test_the_leak_check_detects_leaks():
     (by_model, by_column), = caught
     assert "reaches Model" in by_model
     assert "shares CustomerBase.revenue" in by_column
+
+
+def test_recent_kpis_are_read_only_observable_and_oldest_first():
+    seen = {}
+
+    def peek(view):
+        if view.cycle == 4:
+            seen["recent"] = view.recent(3)
+            seen["kpis"] = view.kpis
+            seen["all"] = view.recent(100)
+            seen["none"] = view.recent(0)
+        return Actions(mass_spend=1_000)
+
+    run(Scenario.load("classroom").replace(horizon_days=200), peek, seed=4)
+    recent, kpis = seen["recent"], seen["kpis"]
+    assert [r["cycle"] for r in recent] == [1, 2, 3]
+    assert len(seen["all"]) == 4 and seen["none"] == ()
+    for row in recent:
+        assert "satisfaction" not in row
+        with pytest.raises(TypeError):
+            row["revenue"] = 0.0  # type: ignore[index]
+    assert recent[-1]["revenue"] == kpis["revenue"].iloc[-1]
