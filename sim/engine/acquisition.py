@@ -51,9 +51,8 @@ class Acquisition:
             # Net voice: a customer's weight times (2 s - 1), positive for the satisfied.
             # Plain multiply-and-sum, not np.dot: BLAS threads slow the step down many times
             # when the other core is busy (as in parallel replications).
-            voice = a.s[:m] * 2.0
-            voice -= 1.0
-            voice *= a.referral[:m]
+            voice = a.dev[:m] * a.voice2[:m]
+            voice += a.voice0[:m]
             pos = float(voice[voice > 0].sum())
             neg = pos - float(voice.sum())
         detract = 1.0 / (1.0 + sc.word_of_mouth.detractor_effect * neg / max(n_active, 1))

@@ -25,8 +25,13 @@ class ActiveSet:
 
     COLUMNS: ClassVar[dict] = {
         "cid": np.int64, "seg": np.intp, "alive": bool,
-        "s": float, "sb": float, "press": float, "bh": float, "cum_h": float, "clock": float,
-        "cum_i": float, "next_buy": float, "rate": float, "price_sens2": float, "referral": float,
+        # Satisfaction is kept as its deviation from the segment baseline ``sb``: the drift back
+        # is then one multiplication a day, and the churn factor exp(-effect x dev) needs no
+        # subtraction. ``omsb`` = 1 - sb; ``voice0`` and ``voice2`` give a customer's voice
+        # referral x (2 s - 1) = voice0 + voice2 x dev.
+        "dev": float, "sb": float, "omsb": float, "press": float, "bh": float, "cum_h": float,
+        "clock": float, "cum_i": float, "next_buy": float, "rate": float, "price_sens2": float,
+        "voice0": float, "voice2": float,
         "h": float, "f": float,  # scratch: today's hazard and its satisfaction factor
     }
 
@@ -61,7 +66,9 @@ class ActiveSet:
         self.cid[rows] = ids
         self.seg[rows] = seg
         self.alive[rows] = True
-        self.s[rows] = self.sb[rows] = seg_sat[seg]
+        self.dev[rows] = 0.0
+        self.sb[rows] = seg_sat[seg]
+        self.omsb[rows] = 1.0 - seg_sat[seg]
         self.press[rows] = 0.0
         self.bh[rows] = market.base_hazard[persons]
         self.cum_h[rows] = 0.0
@@ -70,7 +77,8 @@ class ActiveSet:
         self.next_buy[rows] = market.purchase_clock[persons]
         self.rate[rows] = market.rate[persons]
         self.price_sens2[rows] = 2.0 * price_sens[seg]
-        self.referral[rows] = referral[seg]
+        self.voice0[rows] = referral[seg] * (2.0 * seg_sat[seg] - 1.0)
+        self.voice2[rows] = 2.0 * referral[seg]
         self.row_of[ids] = np.arange(self.m, self.m + k)
         self.m += k
 
@@ -79,7 +87,8 @@ class ActiveSet:
         self.alive[rows] = False
         self.bh[rows] = 0.0
         self.rate[rows] = 0.0
-        self.referral[rows] = 0.0
+        self.voice0[rows] = 0.0
+        self.voice2[rows] = 0.0
         self.clock[rows] = np.inf
         self.next_buy[rows] = np.inf
         self.row_of[self.cid[rows]] = -1
@@ -88,11 +97,15 @@ class ActiveSet:
         """Copy the latent state of ``rows`` into the customer base (at loss and at the end)."""
         ids = self.cid[rows]
         cust.sat_base[ids] = self.sb[rows]
-        cust.satisfaction[ids] = self.s[rows]
+        cust.satisfaction[ids] = self.satisfaction(rows)
         cust.pressure[ids] = self.press[rows]
         cust.cum_hazard[ids] = self.cum_h[rows]
         cust.cum_intensity[ids] = self.cum_i[rows]
         cust.next_purchase[ids] = self.next_buy[rows]
+
+    def satisfaction(self, rows) -> np.ndarray:
+        """Satisfaction of the customers at ``rows``, in [0, 1]."""
+        return self.sb[rows] + self.dev[rows]
 
     def compact(self) -> None:
         """Drop retired rows (once a cycle)."""

@@ -109,6 +109,8 @@ class Model(Acquisition):
         self.prospects_by_seg = np.array([p.size for p in self.seg_persons], dtype=np.int64)
         self.sat_decay = math.exp(-1.0 / sc.satisfaction.recovery_days)
         self.press_decay = math.exp(-1.0 / sc.competitors.decay_days)
+        comp = sc.competitors
+        self._competitors = comp.waves_per_year > 0 and comp.reach > 0 and comp.pressure > 0
         # Continuous-time discount rate per day equivalent to the annual rate.
         self.discount_per_day = math.log1p(sc.annual_discount_rate) / 365.0
 
@@ -144,8 +146,8 @@ class Model(Acquisition):
         """Run to the horizon and collect the result."""
         self.env.process(self._crm_cycle())
         self.env.process(self._market_days())
-        if self.sc.competitors.waves_per_year > 0:
-            self.env.process(self._competitors())
+        if self._competitors:
+            self.env.process(self._competitor_waves())
         try:
             self.env.run(until=self.sc.horizon_days)
         except _StrategyFailed:
@@ -204,7 +206,7 @@ class Model(Acquisition):
             self._step(day)
             yield env.timeout(1)
 
-    def _competitors(self):
+    def _competitor_waves(self):
         comp, env, rng = self.sc.competitors, self.env, self.rng_comp
         mean_gap = 365.0 / comp.waves_per_year
         while True:
@@ -220,21 +222,28 @@ class Model(Acquisition):
         self.centre.sync(day)  # the batched queue catches up; the SimPy one already has
         m = a.m
         if m:
-            s, sb, press, h, f = a.s[:m], a.sb[:m], a.press[:m], a.h[:m], a.f[:m]
-            s -= sb
-            s *= self.sat_decay
-            s += sb
-            press *= self.press_decay
-            # h = base x f(satisfaction) x g(competitor pressure), written into scratch columns.
-            np.subtract(sb, s, out=f)
-            f *= sc.satisfaction.churn_effect
-            np.exp(f, out=f)
-            np.subtract(1.0, s, out=h)
-            h *= press
-            h *= a.price_sens2[:m]  # g = 1 + 2 pressure price_sensitivity (1 - s)
-            h += 1.0
-            h *= f
-            h *= a.bh[:m]
+            dev, h, f = a.dev[:m], a.h[:m], a.f[:m]
+            dev *= self.sat_decay  # satisfaction drifts back to its baseline
+            # h = base x f(satisfaction) x g(competitor pressure), written into scratch columns;
+            # a factor that is identically 1 (no satisfaction effect, no competitors) is skipped.
+            beta = sc.satisfaction.churn_effect
+            if beta:
+                np.multiply(dev, -beta, out=f)
+                np.exp(f, out=f)
+            if self._competitors:
+                press = a.press[:m]
+                press *= self.press_decay
+                np.subtract(a.omsb[:m], dev, out=h)
+                h *= press
+                h *= a.price_sens2[:m]  # g = 1 + 2 pressure price_sensitivity (1 - s)
+                h += 1.0
+                if beta:
+                    h *= f
+                h *= a.bh[:m]
+            elif beta:
+                np.multiply(f, a.bh[:m], out=h)
+            else:
+                np.copyto(h, a.bh[:m])
             cum_h = a.cum_h[:m]
             cum_h += h
             gone = np.flatnonzero(cum_h >= a.clock[:m])
@@ -249,7 +258,7 @@ class Model(Acquisition):
             hit = np.flatnonzero(cum_i >= a.next_buy[:m])
             buyers, counts = self._purchases(hit) if hit.size else (None, None)
             if gone.size:
-                self._lose(gone, day + exposure, h[gone], f[gone])
+                self._lose(gone, day + exposure, h[gone], f[gone] if beta else 1.0)
         else:
             buyers = counts = None
         newcomers = self._acquire(day)
@@ -343,5 +352,6 @@ class Model(Acquisition):
         # patience cost most, an hour costs more than ten minutes but not six times as much.
         delta = -sat[0] * math.log1p(wait_minutes / self._patience[seg])
         delta += sat[1] if resolved else -sat[2]
-        s = a.s[row] + self._service_sens[seg] * delta
-        a.s[row] = 1.0 if s > 1.0 else (0.0 if s < 0.0 else s)
+        base = a.sb[row]
+        s = base + a.dev[row] + self._service_sens[seg] * delta
+        a.dev[row] = (1.0 if s > 1.0 else (0.0 if s < 0.0 else s)) - base

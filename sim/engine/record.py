@@ -128,7 +128,8 @@ class Ledger:
         row.update(_service_stats(*_log_arrays(model.centre, self._svc_row, hi), self.sc.service))
         self._svc_row = hi
         # Latent: the firm cannot measure this; FirmView drops it (see sim.view.TRUTH_KPIS).
-        row["satisfaction"] = float(a.s[: a.m][alive].mean()) if alive.any() else np.nan
+        sat = a.satisfaction(slice(0, a.m))
+        row["satisfaction"] = float(sat[alive].mean()) if alive.any() else np.nan
         self.rows.append(row)
         self.open = False
 
@@ -241,7 +242,7 @@ def _truth(model, seg_names) -> pd.DataFrame:
     hazard = c.col("hazard").copy()
     rows = np.flatnonzero(a.alive[: a.m])
     ids = a.cid[rows]
-    s, sb = a.s[rows], a.sb[rows]
+    s, sb = a.satisfaction(rows), a.sb[rows]
     f = np.exp(sc.satisfaction.churn_effect * (sb - s))
     g = 1.0 + a.press[rows] * a.price_sens2[rows] * (1.0 - s)
     hazard[ids] = a.bh[rows] * f * g
