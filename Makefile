@@ -7,13 +7,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 export MPLBACKEND := Agg
 
-.PHONY: help install demo test test-fast lint format lab bench clean
+.PHONY: help install demo test test-fast lint format lab bench notebooks clean
 
 help:
 	@echo "make demo    set up .venv, run the default classroom scenario, write its report"
 	@echo "make test    set up .venv, run every test (notebooks and exercises included)"
 	@echo "make lab     open JupyterLab on the notebooks"
 	@echo "make bench   run the performance benchmarks (not part of make test)"
+	@echo "make notebooks  re-run the course notebooks top to bottom, commit-ready"
 	@echo "make lint    ruff checks"
 	@echo "make clean   remove .venv, caches and reports"
 
@@ -46,6 +47,13 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# Course notebooks are committed executed in a fresh kernel, outputs stripped, counts kept;
+# exercises are committed stripped whole (tests/test_notebook_hygiene.py checks both).
+notebooks: $(STAMP)
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+	$(VENV)/bin/nbstripout --keep-count notebooks/*.ipynb
+	$(VENV)/bin/nbstripout exercises/*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache reports site *.egg-info

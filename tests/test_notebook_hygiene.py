@@ -1,8 +1,11 @@
 """Notebooks are committed clean and fit the course's conventions (DESIGN section 11).
 
 Checked for every ``.ipynb`` under ``notebooks/`` and ``exercises/``: valid nbformat 4, outputs
-and execution counts stripped (and ``nbstripout --verify`` agrees), kernelspec ``python3``, no
-matplotlib settings changed. Course notebooks also fix ``SEED = ...`` once, are listed in the
+stripped (and ``nbstripout --verify`` agrees), kernelspec ``python3``, no matplotlib settings
+changed. Course notebooks keep their execution counts, which must read 1, 2, 3, ... in order:
+proof that the committed notebook was run top to bottom in a fresh kernel (execute it, then
+``nbstripout --keep-count``). Exercises are stripped whole, as the student copies are.
+Course notebooks also fix ``SEED = ...`` once, are listed in the
 course map (``notebooks/README.md``) and link to an existing exercise; exercises link back to an
 existing notebook and keep their solution markers balanced. Running the notebooks is nbval's
 job (``pytest notebooks exercises``), not this file's.
@@ -61,21 +64,41 @@ def test_valid_nbformat_4(path):
     nbformat.validate(nb)
 
 
+def _code_cells(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [c for c in json.load(fh)["cells"] if c["cell_type"] == "code"]
+
+
 @pytest.mark.parametrize("path", EVERY, ids=_id)
 def test_outputs_are_stripped(path):
+    dirty = [i for i, c in enumerate(_code_cells(path)) if c.get("outputs")]
+    assert not dirty, (f"{_id(path)}: code cells {dirty} have outputs; run "
+                       f".venv/bin/nbstripout --keep-count {_id(path)}")
     with path.open(encoding="utf-8") as fh:
-        nb = json.load(fh)
-    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
-             and (c.get("outputs") or c.get("execution_count") is not None)]
-    assert not dirty, (f"{_id(path)}: cells {dirty} have outputs or execution counts; run "
-                       f".venv/bin/nbstripout {_id(path)}")
-    assert "widgets" not in nb["metadata"], "saved widget state: run nbstripout"
+        assert "widgets" not in json.load(fh)["metadata"], "saved widget state: run nbstripout"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_course_notebooks_were_run_top_to_bottom(path):
+    counts = [c.get("execution_count") for c in _code_cells(path)
+              if "".join(c["source"]).strip()]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{_id(path)}: execution counts {counts[:8]}...; run it top to bottom in a fresh "
+        f"kernel, then .venv/bin/nbstripout --keep-count {_id(path)}")
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=_id)
+def test_exercises_are_stripped_whole(path):
+    counted = [i for i, c in enumerate(_code_cells(path)) if c.get("execution_count") is not None]
+    assert not counted, f"{_id(path)}: run .venv/bin/nbstripout {_id(path)}"
 
 
 @pytest.mark.skipif(not NBSTRIPOUT.exists(), reason="nbstripout is not installed beside python")
-def test_nbstripout_verify_agrees():
-    done = subprocess.run([str(NBSTRIPOUT), "--verify", *map(str, EVERY)], capture_output=True,
-                          text=True, check=False)
+@pytest.mark.parametrize(("paths", "flags"), [(NOTEBOOKS, ["--keep-count"]), (EXERCISES, [])],
+                         ids=["notebooks", "exercises"])
+def test_nbstripout_verify_agrees(paths, flags):
+    done = subprocess.run([str(NBSTRIPOUT), "--verify", *flags, *map(str, paths)],
+                          capture_output=True, text=True, check=False)
     assert done.returncode == 0, f"nbstripout would change:\n{done.stdout}{done.stderr}"
 
 
