@@ -10,13 +10,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
 from .errors import ActionsError
 
-__all__ = ["Actions", "planned_spend"]
+__all__ = ["Actions", "plan_cost", "planned_spend", "price_list"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,21 +110,49 @@ class Actions:
         return out
 
 
-def planned_spend(actions: Actions, scenario) -> float:
-    """Spend a full cycle of ``actions`` commits, EUR: marketing, data, agents and CRM system.
+def price_list(scenario) -> Mapping[str, float]:
+    """The firm's own price list: what each lever costs and the service targets (read-only).
+
+    This is what a strategy sees as ``view.prices``; a firm knows its costs, not its customers'
+    latent behaviour. Money in EUR, times in minutes or hours as named.
+    """
+    srv = scenario.service
+    return MappingProxyType({
+        "mass_cost_per_contact": scenario.mass.cost_per_contact,
+        "targeted_cost_per_contact": scenario.targeted.cost_per_contact,
+        "targeted_data_cost_per_cycle": scenario.targeted.data_cost_per_cycle,
+        "agent_cost_per_day": srv.agent_cost_per_day,
+        "crm_system_cost_per_cycle": srv.crm_system_cost_per_cycle,
+        "max_agents": srv.max_agents,
+        "open_hours": srv.open_hours,
+        "wait_target_minutes": srv.wait_target_minutes,
+        "service_level_target": srv.service_level_target,
+    })
+
+
+def plan_cost(actions: Actions, prices: Mapping[str, float], cycle_days: int) -> float:
+    """Spend a full cycle of ``actions`` commits at ``prices``: marketing, data, agents and the
+    CRM system.
 
     Parameters
     ----------
     actions : Actions
-    scenario : Scenario
+    prices : Mapping
+        A :func:`price_list` (``view.prices`` in a strategy).
+    cycle_days : int
+        Days in a cycle.
 
     Returns
     -------
     float
         EUR per cycle.
     """
-    service = scenario.service
-    data = scenario.targeted.data_cost_per_cycle if actions.targeted_spend > 0 else 0.0
-    agents = actions.agents * service.agent_cost_per_day * scenario.cycle_days
-    system = service.crm_system_cost_per_cycle if actions.crm_system else 0.0
+    data = prices["targeted_data_cost_per_cycle"] if actions.targeted_spend > 0 else 0.0
+    agents = actions.agents * prices["agent_cost_per_day"] * cycle_days
+    system = prices["crm_system_cost_per_cycle"] if actions.crm_system else 0.0
     return actions.mass_spend + actions.targeted_spend + data + agents + system
+
+
+def planned_spend(actions: Actions, scenario) -> float:
+    """:func:`plan_cost` of ``actions`` at ``scenario``'s prices, EUR per cycle."""
+    return plan_cost(actions, price_list(scenario), scenario.cycle_days)

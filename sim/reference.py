@@ -58,12 +58,12 @@ import numpy as np
 import simpy
 
 from .actions import Actions
+from .engine.service import MINUTES_PER_DAY, handle_sampler
 from .rng import Streams
 
 __all__ = ["KPI_KEYS", "ReferenceModel", "core_scenario", "engine_kpis", "fixed_strategy",
            "run_reference"]
 
-MINUTES_PER_DAY = 1440.0
 
 #: The shared KPIs, in a fixed order (see :func:`run_reference` for their meaning).
 KPI_KEYS = ("acquired", "lost", "active_end", "purchases", "revenue", "requests",
@@ -183,7 +183,9 @@ class ReferenceModel:
 
         self.env = simpy.Environment()
         self.agents = simpy.Resource(self.env, capacity=agents)
-        self._handle_time = self._handle_time_sampler()
+        srv = scenario.service
+        self._handle_time = handle_sampler(self.rand_service, srv.handle_minutes,
+                                           srv.handle_distribution, srv.handle_cv)
 
         # The running totals that become the KPIs.
         self.acquired = self.lost = self.purchases = self.requests = 0
@@ -226,17 +228,6 @@ class ReferenceModel:
         self.initial = sorted(initial.tolist())
         for person in self.initial:
             self.status[person] = CUSTOMER
-
-    def _handle_time_sampler(self):
-        """A function drawing one handling time in days from the scenario's distribution."""
-        srv, rand = self.sc.service, self.rand_service
-        mean = srv.handle_minutes / MINUTES_PER_DAY
-        if srv.handle_distribution == "lognormal":
-            # The lognormal with this mean and coefficient of variation handle_cv.
-            s2 = math.log1p(srv.handle_cv**2)
-            mu, sigma = math.log(mean) - 0.5 * s2, math.sqrt(s2)
-            return lambda: rand.lognormvariate(mu, sigma)
-        return lambda: rand.expovariate(1.0 / mean)
 
     # -- the processes ----------------------------------------------------------------------------
     def customer(self, person: int):

@@ -22,10 +22,10 @@ import inspect
 import math
 from collections.abc import Callable
 
-from .actions import Actions
+from .actions import Actions, plan_cost
 from .analytics.queueing import agents_needed
 
-__all__ = ["PRESETS", "Preset", "get", "operational", "transactional", "view_spend"]
+__all__ = ["PRESETS", "Preset", "get", "operational", "transactional"]
 
 
 class Preset:
@@ -75,16 +75,6 @@ class Preset:
         return f"<strategy {self.name}>"
 
 
-def view_spend(actions: Actions, view) -> float:
-    """What a full cycle of ``actions`` costs at the view's prices, EUR (as
-    :func:`sim.actions.planned_spend` computes it from a scenario)."""
-    p = view.prices
-    data = p["targeted_data_cost_per_cycle"] if actions.targeted_spend > 0 else 0.0
-    agents = actions.agents * p["agent_cost_per_day"] * view.cycle_days
-    system = p["crm_system_cost_per_cycle"] if actions.crm_system else 0.0
-    return actions.mass_spend + actions.targeted_spend + data + agents + system
-
-
 def _fit_budget(actions: Actions, view) -> Actions:
     """Cut the plan until it fits the cycle budget: targeted marketing first, then mass
     marketing, then the CRM system, then agents (never below one).
@@ -93,7 +83,7 @@ def _fit_budget(actions: Actions, view) -> Actions:
     a valid plan.
     """
     def over(plan: Actions) -> float:
-        return view_spend(plan, view) - view.budget
+        return plan_cost(plan, view.prices, view.cycle_days) - view.budget
 
     if over(actions) <= 0:
         return actions

@@ -15,7 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .actions import Actions
+from .actions import Actions, price_list
 
 __all__ = ["OBSERVABLE_COLUMNS", "TRUTH_KPIS", "FirmView", "make_view", "strategy_name"]
 
@@ -165,21 +165,9 @@ def make_view(model, cycle: int, day: int) -> FirmView:
     }
     for array in columns.values():
         array.flags.writeable = False
-    srv = sc.service
-    prices = MappingProxyType({
-        "mass_cost_per_contact": sc.mass.cost_per_contact,
-        "targeted_cost_per_contact": sc.targeted.cost_per_contact,
-        "targeted_data_cost_per_cycle": sc.targeted.data_cost_per_cycle,
-        "agent_cost_per_day": srv.agent_cost_per_day,
-        "crm_system_cost_per_cycle": srv.crm_system_cost_per_cycle,
-        "max_agents": srv.max_agents,
-        "open_hours": srv.open_hours,
-        "wait_target_minutes": srv.wait_target_minutes,
-        "service_level_target": srv.service_level_target,
-    })
     return FirmView(
         day=day, cycle=cycle, cycle_days=sc.cycle_days, horizon_days=sc.horizon_days,
-        budget=sc.budget_per_cycle, segments=sc.segment_names, prices=prices,
+        budget=sc.budget_per_cycle, segments=sc.segment_names, prices=price_list(sc),
         actions=model.actions, n_active=model.active.n_alive,
         _columns=MappingProxyType(columns),
         _kpi_rows=tuple(MappingProxyType(dict(row)) for row in model.ledger.rows),
