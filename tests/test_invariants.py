@@ -329,3 +329,19 @@ def test_remaining_value_of_a_customer_worth_nothing_is_zero():
     assert not value.isna().any()
     assert (value == 0).all()
     assert result.summary()["customer_equity"] == 0.0
+
+
+def test_truth_hazard_of_active_customers_is_the_one_in_force():
+    from sim import strategies
+
+    base = Scenario.load("classroom").replace(horizon_days=120)
+    flat = base.replace(**{"satisfaction.churn_effect": 0.0, "competitors.waves_per_year": 0.0})
+    for scenario, exact in ((flat, True), (base, False)):
+        r = run(scenario, strategies.transactional, seed=8)
+        active = r.truth[(r.customers["status"] == "active").to_numpy()]
+        assert len(active) > 1000
+        if exact:  # nothing moves the hazard away from the customer's baseline
+            np.testing.assert_array_equal(active["hazard"], active["base_hazard"])
+        else:
+            assert (active["hazard"] > 0).all()
+            assert not np.allclose(active["hazard"], active["base_hazard"])

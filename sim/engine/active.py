@@ -32,7 +32,9 @@ class ActiveSet:
         "dev": float, "sb": float, "omsb": float, "press": float, "bh": float, "cum_h": float,
         "clock": float, "cum_i": float, "next_buy": float, "rate": float, "price_sens2": float,
         "voice0": float, "voice2": float,
-        "h": float, "f": float,  # scratch: today's hazard and its satisfaction factor
+        # Scratch of the daily step: today's hazard and its satisfaction factor. A newcomer's
+        # hazard is its baseline (no deviation, no pressure) until its first step.
+        "h": float, "f": float,
     }
 
     def __init__(self, capacity: int = 1024):
@@ -70,7 +72,7 @@ class ActiveSet:
         self.sb[rows] = seg_sat[seg]
         self.omsb[rows] = 1.0 - seg_sat[seg]
         self.press[rows] = 0.0
-        self.bh[rows] = market.base_hazard[persons]
+        self.bh[rows] = self.h[rows] = market.base_hazard[persons]
         self.cum_h[rows] = 0.0
         self.clock[rows] = market.churn_clock[persons]
         self.cum_i[rows] = 0.0

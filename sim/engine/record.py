@@ -237,15 +237,11 @@ def _truth(model, seg_names) -> pd.DataFrame:
     n = c.n
     seg = c.col("segment")
     status = c.col("status")
-    # Hazard now: at the end for active customers (as the step would compute it), at loss for
-    # the lost (stored by the engine when they left).
+    # Hazard now: for active customers the hazard in force on the last day (the step leaves it
+    # in the working set), at loss for the lost (stored by the engine when they left).
     hazard = c.col("hazard").copy()
     rows = np.flatnonzero(a.alive[: a.m])
-    ids = a.cid[rows]
-    s, sb = a.satisfaction(rows), a.sb[rows]
-    f = np.exp(sc.satisfaction.churn_effect * (sb - s))
-    g = 1.0 + a.press[rows] * a.price_sens2[rows] * (1.0 - s)
-    hazard[ids] = a.bh[rows] * f * g
+    hazard[a.cid[rows]] = a.h[rows]
     # Competing risks: the largest part of the hazard at the moment of leaving names the latent
     # reason: baseline, the excess from low satisfaction, or the excess from competitor offers.
     lost = status == LOST
