@@ -15,7 +15,10 @@ What is measured (DESIGN section 9), as one plain-text table:
 
 Rows (b) and (c) time the engine with each service queue: ``simpy`` (a SimPy process per
 request, the classroom default) and ``batched`` (the exact FIFO recursion of
-:mod:`sim.engine.fifo`, proven to give identical runs in ``tests/test_fifo.py``).
+:mod:`sim.engine.fifo`, proven to give identical runs in ``tests/test_fifo.py``). The target of
+row (c) applies to the batched queue, the engine's configuration for large markets (DESIGN
+section 9); with a SimPy process per request the engine is bound by the same per-event cost as
+the reference model, and its row is shown for information.
 
 In (b) and (c) both models simulate the same market with the same constant plan: no marketing
 spend (customers still arrive by spontaneous adoption) and the fewest agents that answer 80%
@@ -103,13 +106,14 @@ def compare(name: str, scenario: Scenario, repeats: int, target: float | None) -
         variant = core.replace(**{"service.queue": queue})
         engine = best_of(repeats, lambda v=variant: sim.run(v, strategy, seed=SEED))
         ratio = reference / engine
+        goal = target if queue == "batched" else None
         rows.append({
             "name": f"{name}, {agents} agent{'s' if agents > 1 else ''}, {queue} queue",
             "engine": engine,
             "reference": reference,
             "ratio": ratio,
-            "target": f"ratio >= {target:g}" if target else "- (info)",
-            "result": ("PASS" if ratio >= target else "FAIL") if target else "-",
+            "target": f"ratio >= {goal:g}" if goal else "- (info)",
+            "result": ("PASS" if ratio >= goal else "FAIL") if goal else "-",
         })
     return rows
 

@@ -133,6 +133,7 @@ def fixed_strategy(agents: int, mass_spend: float):
         return actions
 
     strategy.__name__ = strategy.__qualname__ = f"fixed(agents={agents}, mass_spend={mass_spend:g})"
+    strategy.reads_customers = False  # it reads nothing at all
     return strategy
 
 
@@ -184,7 +185,7 @@ class ReferenceModel:
         self.env = simpy.Environment()
         self.agents = simpy.Resource(self.env, capacity=agents)
         srv = scenario.service
-        self._handle_time = handle_sampler(self.rand_service, srv.handle_minutes,
+        self._handle_time = handle_sampler(streams.numpy("handling"), srv.handle_minutes,
                                            srv.handle_distribution, srv.handle_cv)
 
         # The running totals that become the KPIs.

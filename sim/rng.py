@@ -20,10 +20,11 @@ STREAMS = (
     "acquisition",  # who is contacted and who converts
     "purchases",  # purchase clocks
     "spend",  # purchase amounts
-    "service",  # arrival instants, handling times and resolution of service requests
+    "service",  # arrival instants and resolution of service requests
     "churn",  # reserved for churn draws that cannot be made at market creation
     "competitors",  # competitor waves: timing and reach
     "offers",  # strategy-driven offers (retention, cross-sell, win-back)
+    "handling",  # handling times of service contacts, drawn in blocks
 )
 
 

@@ -14,6 +14,11 @@ a new, differently named strategy with ``configure``::
 
 Every preset keeps within the cycle budget on its own, cutting marketing first, then the CRM
 system, then agents.
+
+A strategy that decides from the KPIs alone may say so with an attribute
+``reads_customers = False`` (presets take it as an argument). The engine then skips building
+the per-customer table of each cycle's view, which is most of the cost of a CRM cycle in a large
+market; ``view.customers`` of such a view raises an error that says why.
 """
 
 from __future__ import annotations
@@ -41,12 +46,16 @@ class Preset:
         The course concept the preset embodies and where it comes from.
     params : dict, optional
         Parameter values differing from the defaults.
+    reads_customers : bool
+        Whether ``func`` reads ``view.customers`` (False spares the engine building it).
     """
 
-    def __init__(self, func: Callable, name: str, source: str, params: dict | None = None):
+    def __init__(self, func: Callable, name: str, source: str, params: dict | None = None,
+                 *, reads_customers: bool = True):
         self._func = func
         self._base = name
         self.source = source
+        self.reads_customers = bool(reads_customers)
         sig = inspect.signature(func)
         self.defaults = {k: p.default for k, p in list(sig.parameters.items())[1:]}
         self.params = {**self.defaults, **(params or {})}
@@ -66,7 +75,8 @@ class Preset:
         if unknown:
             raise TypeError(f"{self._base} has no parameter {', '.join(map(repr, unknown))}; "
                             f"parameters: {', '.join(self.defaults)}")
-        return Preset(self._func, self._base, self.source, {**self.params, **changes})
+        return Preset(self._func, self._base, self.source, {**self.params, **changes},
+                      reads_customers=self.reads_customers)
 
     def __call__(self, view) -> Actions:
         return self._func(view, **self.params)
@@ -148,9 +158,11 @@ def _operational(view, *, mass_spend: float = 12_000.0, service_level: float | N
 
 
 transactional = Preset(_transactional, "transactional",
-                       "SOURCE-DIGEST 1 (production process vs customer process) [000] [001]")
+                       "SOURCE-DIGEST 1 (production process vs customer process) [000] [001]",
+                       reads_customers=False)
 operational = Preset(_operational, "operational",
-                     "SOURCE-DIGEST 5 (operational CRM) and 6 (call centre) [000] [001] [004]")
+                     "SOURCE-DIGEST 5 (operational CRM) and 6 (call centre) [000] [001] [004]",
+                     reads_customers=False)
 
 #: Presets by name (the CLI's ``--strategy`` choices).
 PRESETS: dict[str, Preset] = {p.name: p for p in (transactional, operational)}

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .actions import Actions, price_list
+from .errors import CRMLabError
 
 __all__ = ["OBSERVABLE_COLUMNS", "TRUTH_KPIS", "FirmView", "make_view", "strategy_name"]
 
@@ -55,7 +56,8 @@ class FirmView:
         The timeline so far, one row per finished cycle (observable columns only).
     customers : pandas.DataFrame
         One row per customer ever acquired, observable columns only (:data:`OBSERVABLE_COLUMNS`),
-        built on first access.
+        built on first access. Not available to a strategy that declared
+        ``reads_customers = False``.
     """
 
     day: int
@@ -67,8 +69,9 @@ class FirmView:
     prices: Mapping[str, float]
     actions: Actions
     n_active: int
-    _columns: Mapping[str, np.ndarray] = field(repr=False)
+    _columns: Mapping[str, np.ndarray] | None = field(repr=False)
     _kpi_rows: tuple = field(repr=False)
+    _strategy: str = field(default="", repr=False)
 
     @cached_property
     def kpis(self) -> pd.DataFrame:
@@ -82,6 +85,11 @@ class FirmView:
         from .engine.market import CHANNELS
 
         raw = self._columns
+        if raw is None:
+            raise CRMLabError(
+                f"strategy {self._strategy!r} declared reads_customers = False, so its view "
+                "has no customer table; set reads_customers = True (or leave it out) to read "
+                "view.customers")
         day = float(self.day)
         lost = raw["status_code"] == 1
         purchases, contacts = raw["purchases"], raw["contacts"]
@@ -138,10 +146,29 @@ def strategy_name(strategy) -> str:
 
 
 def make_view(model, cycle: int, day: int) -> FirmView:
-    """Build the view of ``model`` at the start of ``cycle`` (copies, read-only)."""
+    """Build the view of ``model`` at the start of ``cycle`` (copies, read-only).
+
+    The customer columns are copied only for a strategy that reads them (see
+    ``reads_customers`` in :mod:`sim.strategies`): in a large market the copy, and settling the
+    sales and service contacts into per-customer totals before it, are most of a cycle's cost.
+    """
+    sc = model.sc
+    reads = getattr(model.strategy, "reads_customers", True)
+    return FirmView(
+        day=day, cycle=cycle, cycle_days=sc.cycle_days, horizon_days=sc.horizon_days,
+        budget=sc.budget_per_cycle, segments=sc.segment_names, prices=price_list(sc),
+        actions=model.actions, n_active=model.active.n_alive,
+        _columns=_customer_columns(model) if reads else None,
+        _kpi_rows=tuple(MappingProxyType(dict(row)) for row in model.ledger.rows),
+        _strategy=model.strategy_name,
+    )
+
+
+def _customer_columns(model) -> Mapping[str, np.ndarray]:
+    """Read-only copies of the raw observable customer columns, totals settled to now."""
     from .engine.market import LOST
 
-    c, sc = model.cust, model.sc
+    c = model.cust
     model.ledger.settle(c)
     n = c.n
     tally = model.centre.per_customer(n)
@@ -165,10 +192,4 @@ def make_view(model, cycle: int, day: int) -> FirmView:
     }
     for array in columns.values():
         array.flags.writeable = False
-    return FirmView(
-        day=day, cycle=cycle, cycle_days=sc.cycle_days, horizon_days=sc.horizon_days,
-        budget=sc.budget_per_cycle, segments=sc.segment_names, prices=price_list(sc),
-        actions=model.actions, n_active=model.active.n_alive,
-        _columns=MappingProxyType(columns),
-        _kpi_rows=tuple(MappingProxyType(dict(row)) for row in model.ledger.rows),
-    )
+    return MappingProxyType(columns)

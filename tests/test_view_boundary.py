@@ -27,7 +27,7 @@ from sim.view import OBSERVABLE_COLUMNS, TRUTH_KPIS
 SC = Scenario.load("classroom").replace(market_size=4000, initial_customers=800, horizon_days=150)
 LATENT = ("satisfaction", "hazard", "base_hazard", "rate", "purchase_rate", "spend", "spend_mean",
           "expected_remaining_value", "churn_clock", "cum_hazard", "loss_reason", "sat_base",
-          "pressure", "next_purchase", "cum_intensity", "annual_churn_baseline", "person")
+          "pressure", "next_purchase", "annual_churn_baseline", "person")
 ENGINE_TYPES = (Model, simpy.Environment, market_mod.Market, market_mod.CustomerBase,
                 active_mod.ActiveSet, record_mod.Ledger, service_mod.ServiceCentre)
 

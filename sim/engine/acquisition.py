@@ -129,12 +129,16 @@ class Acquisition:
         """Today's new customers, as (persons, channel) groups, into the database and the
         working set. Returns their ids (their first purchase is booked with the day's sales)."""
         persons = new[0][0] if len(new) == 1 else np.concatenate([p for p, _ in new])
-        channel = np.repeat([c for _, c in new], [p.size for p, _ in new])
+        if len(new) == 1:
+            channel = np.full(persons.size, new[0][1])
+        else:
+            channel = np.repeat([c for _, c in new], [p.size for p, _ in new])
         self.prospects_by_seg -= np.bincount(self.market.segment[persons],
                                              minlength=self.prospects_by_seg.size)
         ids = self.cust.add(self.market, persons, channel, float(day))
+        # A newcomer buys now (booked with the day's sales) and from tomorrow at their rate.
         self.active.add(self.market, ids, persons, self.seg_sat, self.seg_price_sens,
-                        self.seg_referral)
+                        self.seg_referral, start=day + 1.0)
         for won, code in new:
             self.ledger.add(CHANNEL_COUNTS[code], won.size)
         return ids

@@ -30,7 +30,10 @@ class ActiveSet:
         # subtraction. ``omsb`` = 1 - sb; ``voice0`` and ``voice2`` give a customer's voice
         # referral x (2 s - 1) = voice0 + voice2 x dev.
         "dev": float, "sb": float, "omsb": float, "press": float, "bh": float, "cum_h": float,
-        "clock": float, "cum_i": float, "next_buy": float, "rate": float, "price_sens2": float,
+        # ``buy_at``: the instant (fractional day) of the next purchase. The intensity is
+        # constant between purchases, so the time-change clock needs no daily integration:
+        # the next threshold, divided by the rate, is simply added to the time.
+        "clock": float, "buy_at": float, "rate": float, "price_sens2": float,
         "voice0": float, "voice2": float,
         # Scratch of the daily step: today's hazard and its satisfaction factor. A newcomer's
         # hazard is its baseline (no deviation, no pressure) until its first step.
@@ -45,9 +48,10 @@ class ActiveSet:
         self.row_of = np.full(self._cap, -1, dtype=np.int64)
 
     def add(self, market, ids: np.ndarray, persons: np.ndarray, seg_sat: np.ndarray,
-            price_sens: np.ndarray, referral: np.ndarray) -> None:
+            price_sens: np.ndarray, referral: np.ndarray, start: float) -> None:
         """Append new customers ``ids`` (the market's ``persons``) in their starting state:
-        baseline satisfaction, no pressure, nothing integrated yet, first thresholds drawn."""
+        baseline satisfaction, no pressure, nothing integrated yet, first thresholds drawn;
+        their purchase intensity runs from day ``start`` on."""
         k = ids.size
         if self.m + k > self._cap:
             cap = self._cap
@@ -75,9 +79,13 @@ class ActiveSet:
         self.bh[rows] = self.h[rows] = market.base_hazard[persons]
         self.cum_h[rows] = 0.0
         self.clock[rows] = market.churn_clock[persons]
-        self.cum_i[rows] = 0.0
-        self.next_buy[rows] = market.purchase_clock[persons]
-        self.rate[rows] = market.rate[persons]
+        rate = market.rate[persons]
+        # A rate of 0 never buys: the next purchase is at infinity.
+        wait = np.divide(market.purchase_clock[persons], rate, out=np.full(k, np.inf),
+                         where=rate > 0)
+        wait += start
+        self.buy_at[rows] = wait
+        self.rate[rows] = rate
         self.price_sens2[rows] = 2.0 * price_sens[seg]
         self.voice0[rows] = referral[seg] * (2.0 * seg_sat[seg] - 1.0)
         self.voice2[rows] = 2.0 * referral[seg]
@@ -92,7 +100,7 @@ class ActiveSet:
         self.voice0[rows] = 0.0
         self.voice2[rows] = 0.0
         self.clock[rows] = np.inf
-        self.next_buy[rows] = np.inf
+        self.buy_at[rows] = np.inf
         self.row_of[self.cid[rows]] = -1
 
     def write_back(self, cust, rows: np.ndarray | slice) -> None:
@@ -102,8 +110,7 @@ class ActiveSet:
         cust.satisfaction[ids] = self.satisfaction(rows)
         cust.pressure[ids] = self.press[rows]
         cust.cum_hazard[ids] = self.cum_h[rows]
-        cust.cum_intensity[ids] = self.cum_i[rows]
-        cust.next_purchase[ids] = self.next_buy[rows]
+        cust.next_purchase[ids] = self.buy_at[rows]
 
     def satisfaction(self, rows) -> np.ndarray:
         """Satisfaction of the customers at ``rows``, in [0, 1]."""

@@ -104,7 +104,7 @@ class CustomerBase:
     NAN = ("lost_day", "first_purchase_day", "last_purchase_day", "hazard", "sat_factor")
     FLOAT = (
         "acquired_day", "lost_day", "rate", "spend", "base_hazard", "satisfaction", "sat_base",
-        "cum_hazard", "churn_clock", "cum_intensity", "next_purchase", "pressure", "revenue",
+        "cum_hazard", "churn_clock", "next_purchase", "pressure", "revenue",
         "margin", "serve_cost", "discounted_margin", "first_purchase_day",
         "last_purchase_day", "hazard", "sat_factor",
     )

@@ -94,9 +94,8 @@ class Model(Acquisition):
         self.seg_response = np.array([s.marketing_response for s in segs])
         self.max_response = max(float(self.seg_response.max()), 1e-300)
         self.seg_referral = np.array([s.referral for s in segs])
-        # Python scalars for the per-contact callback (cheaper than numpy scalars there).
-        self._patience = [s.patience_minutes for s in segs]
-        self._service_sens = [s.service_sensitivity for s in segs]
+        self._patience = np.array([s.patience_minutes for s in segs])
+        self._service_sens = np.array([s.service_sensitivity for s in segs])
         sat = sc.satisfaction
         self._sat_terms = (sat.wait_penalty, sat.resolved_bonus, sat.unresolved_penalty)
         cv2 = np.array([s.spend_cv for s in segs]) ** 2
@@ -122,9 +121,10 @@ class Model(Acquisition):
         self.centre = centre(
             self.env, agents=1, max_agents=srv.max_agents, handle_minutes=srv.handle_minutes,
             distribution=srv.handle_distribution, handle_cv=srv.handle_cv,
-            rand=self.streams.scalar("service"), fcr=srv.fcr, open_hours=srv.open_hours,
+            rand=self.streams.scalar("service"), handle_rng=self.streams.numpy("handling"),
+            fcr=srv.fcr, open_hours=srv.open_hours,
             recontact_prob=srv.recontact_prob, recontact_days=srv.recontact_days,
-            on_outcome=self._service_outcome, is_active=self._is_active,
+            is_active=self._is_active,
         )
         self.actions = Actions()
         self._carry = {MASS: 0.0, TARGETED: 0.0}
@@ -139,7 +139,7 @@ class Model(Acquisition):
             ids = self.cust.add(self.market, persons, 0, 0.0)
             self.cust.acquired_day[ids] = self.market.initial_acquired_day
             self.active.add(self.market, ids, persons, self.seg_sat, self.seg_price_sens,
-                            self.seg_referral)
+                            self.seg_referral, start=0.0)
 
     # -- processes --------------------------------------------------------------------------------
     def simulate(self):
@@ -156,6 +156,7 @@ class Model(Acquisition):
             raise self._strategy_error from None
         if isinstance(self.centre, BatchedCentre):
             self.centre.finish(self.sc.horizon_days)
+        self._apply_outcomes(self.sc.horizon_days)
         if self.ledger.open:
             self.ledger.close(self, self.sc.horizon_days)
         rows = slice(0, self.active.m)
@@ -168,6 +169,7 @@ class Model(Acquisition):
         while env.now < sc.horizon_days:
             start = int(env.now)
             self.centre.sync(start)
+            self._apply_outcomes(start)
             if cycle:
                 self.ledger.close(self, start)
             self.active.compact()
@@ -220,6 +222,7 @@ class Model(Acquisition):
     def _step(self, day: int) -> None:
         a, sc = self.active, self.sc
         self.centre.sync(day)  # the batched queue catches up; the SimPy one already has
+        self._apply_outcomes(day)
         m = a.m
         if m:
             dev, h, f = a.dev[:m], a.h[:m], a.f[:m]
@@ -243,22 +246,30 @@ class Model(Acquisition):
             elif beta:
                 np.multiply(f, a.bh[:m], out=h)
             else:
-                np.copyto(h, a.bh[:m])
+                # Nothing moves hazards in this run, so h is the baseline itself (the scratch
+                # column keeps the baseline it was given when the customer arrived).
+                h = a.bh[:m]
             cum_h = a.cum_h[:m]
             cum_h += h
             gone = np.flatnonzero(cum_h >= a.clock[:m])
-            cum_i = a.cum_i[:m]
             if gone.size:
-                # Leavers buy only until the moment the integrated hazard reached their clock.
-                exposure = (a.clock[gone] - (cum_h[gone] - h[gone])) / h[gone]
-                cum_i += a.rate[:m]
-                cum_i[gone] -= a.rate[gone] * (1.0 - exposure)
-            else:
-                cum_i += a.rate[:m]
-            hit = np.flatnonzero(cum_i >= a.next_buy[:m])
-            buyers, counts = self._purchases(hit) if hit.size else (None, None)
+                # The instant the integrated hazard reached the clock, within the day.
+                h_gone = h[gone]
+                when = day + (a.clock[gone] - (cum_h[gone] - h_gone)) / h_gone
+            hit = np.flatnonzero(a.buy_at[:m] < day + 1)
+            until = day + 1.0  # purchases happen before the end of the day...
+            if gone.size and hit.size:
+                pos = np.searchsorted(hit, gone)  # both ascending
+                pos[pos == hit.size] = 0
+                leaving = hit[pos] == gone
+                if leaving.any():  # ... or, for a leaver, before leaving
+                    until = np.full(hit.size, until)
+                    until[pos[leaving]] = when[leaving]
+                    buys = a.buy_at[hit] < until
+                    hit, until = hit[buys], until[buys]
+            buyers, counts = self._purchases(hit, until) if hit.size else (None, None)
             if gone.size:
-                self._lose(gone, day + exposure, h[gone], f[gone] if beta else 1.0)
+                self._lose(gone, when, h_gone, f[gone] if beta else 1.0)
         else:
             buyers = counts = None
         newcomers = self._acquire(day)
@@ -271,18 +282,22 @@ class Model(Acquisition):
             self._book(buyers, counts, day)
         self.ledger.add_daily_costs(self)
 
-    def _purchases(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Purchases of the customers at ``rows`` whose intensity crossed their next threshold."""
+    def _purchases(self, rows: np.ndarray, until: float | np.ndarray,
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Purchases of the customers at ``rows``, whose next purchase comes before ``until``
+        (a fractional day, or one per row): count them and draw the following instants."""
         a = self.active
-        cum = a.cum_i[rows]
-        nxt = a.next_buy[rows] + self.rng_buy.exponential(1.0, rows.size)
+        rate = a.rate[rows]
+        buy_at = a.buy_at[rows]
+        buy_at += self.rng_buy.exponential(1.0, rows.size) / rate
         count = np.ones(rows.size, dtype=np.int64)
-        todo = np.flatnonzero(cum >= nxt)
+        each = not np.isscalar(until)
+        todo = np.flatnonzero(buy_at < until)
         while todo.size:  # more than one purchase a day is possible for heavy buyers
             count[todo] += 1
-            nxt[todo] += self.rng_buy.exponential(1.0, todo.size)
-            todo = todo[cum[todo] >= nxt[todo]]
-        a.next_buy[rows] = nxt
+            buy_at[todo] += self.rng_buy.exponential(1.0, todo.size) / rate[todo]
+            todo = todo[buy_at[todo] < (until[todo] if each else until)]
+        a.buy_at[rows] = buy_at
         return a.cid[rows], count
 
     def _book(self, ids: np.ndarray, count: np.ndarray, day: int) -> None:
@@ -292,18 +307,26 @@ class Model(Acquisition):
         spend = c.spend[ids]
         # The sum of n gamma(1/cv^2, mean * cv^2) amounts is gamma(n/cv^2, mean * cv^2).
         cv2 = self.seg_spend_cv2[seg]
-        amount = self.rng_spend.gamma(count / cv2) * (spend * cv2)
+        amount = self.rng_spend.standard_gamma(count / cv2)
+        amount *= spend * cv2
         fixed = self.seg_spend_fixed[seg]
         if fixed.any():
             amount[fixed] = count[fixed] * spend[fixed]
         serve = count * self.seg_cost[seg]
         gross = amount * self.seg_margin[seg]
         margin = gross - serve
-        # Per-customer totals are settled from these chunks once a cycle (Ledger.settle).
+        # Per-customer totals are settled from these chunks when a view or the result needs
+        # them (Ledger.settle), not every day.
         self.ledger.book_sales(ids, count, amount, serve, margin, amount - gross, day)
         # Service requests: each purchase leads to one with the segment's probability, arriving
         # at a uniform instant of the day's opening hours (exact for Poisson purchase times).
-        requests = self.rng_service.binomial(count, self.seg_complaint[seg])
+        # Most buyers buy once a day, so a uniform draw per buyer decides the first purchase's
+        # request (far cheaper than a binomial per buyer) and a binomial only the rest's.
+        p = self.seg_complaint[seg]
+        requests = (self.rng_service.random(ids.size) < p).astype(np.int64)
+        more = np.flatnonzero(count > 1)
+        if more.size:
+            requests[more] += self.rng_service.binomial(count[more] - 1, p[more])
         who = ids[requests > 0]
         if who.size:
             requests = requests[requests > 0]
@@ -336,22 +359,54 @@ class Model(Acquisition):
         c = self.cust
         return c.status[cid] == ACTIVE or c.lost_day[cid] > day
 
-    def _service_outcome(self, cid: int, wait_minutes: float, resolved: bool) -> None:
-        """A contact ended: waiting and (non-)resolution move the customer's satisfaction.
+    def _apply_outcomes(self, now: float) -> None:
+        """Contacts that ended by ``now`` move their customers' satisfaction: by how long they
+        waited and whether the issue was resolved.
 
-        Called once per contact from inside SimPy, so it works on Python scalars; the
-        per-customer service counts are derived from the service log instead.
+        Applied at day boundaries (the only instants satisfaction is read), vectorised; a
+        customer with several contacts in one batch gets them one after another in order of
+        ending, since each effect is clipped to [0, 1] and builds on the last. Per-customer
+        service counts are derived from the service log instead.
         """
+        outcomes = self.centre.take_outcomes(now)
+        if not outcomes:
+            return
         a = self.active
-        row = a.row_of[cid]
-        if row < 0:
-            return  # left meanwhile
-        seg = a.seg[row]
-        sat = self._sat_terms
+        ends, cids, waits, resolved = zip(*outcomes, strict=True)
+        rows = a.row_of[np.array(cids)]
+        wait, resolved = np.array(waits), np.array(resolved)
+        here = rows >= 0  # the others left meanwhile
+        if not here.all():
+            rows, wait, resolved = rows[here], wait[here], resolved[here]
+            if not rows.size:
+                return
+        seg = a.seg[rows]
+        w_wait, w_resolved, w_unresolved = self._sat_terms
         # Waiting hurts with diminishing marginal effect: the first minutes past a customer's
         # patience cost most, an hour costs more than ten minutes but not six times as much.
-        delta = -sat[0] * math.log1p(wait_minutes / self._patience[seg])
-        delta += sat[1] if resolved else -sat[2]
-        base = a.sb[row]
-        s = base + a.dev[row] + self._service_sens[seg] * delta
-        a.dev[row] = (1.0 if s > 1.0 else (0.0 if s < 0.0 else s)) - base
+        delta = np.log1p(wait / self._patience[seg])
+        delta *= -w_wait
+        delta += np.where(resolved, w_resolved, -w_unresolved)
+        delta *= self._service_sens[seg]
+        if len(set(cids)) == len(cids):
+            picks = [slice(None)]
+        else:
+            # Rank of each contact among its customer's by end (0 = first): its position in
+            # the sort by customer, then end, minus the position where the customer's run
+            # begins.
+            end = np.array(ends)
+            order = np.lexsort((end[here] if not here.all() else end, rows))
+            same = np.concatenate([[False], rows[order[1:]] == rows[order[:-1]]])
+            pos = np.arange(rows.size)
+            rank = np.empty(rows.size, dtype=np.int64)
+            rank[order] = pos - np.maximum.accumulate(np.where(same, 0, pos))
+            picks = [rank == k for k in range(int(rank.max()) + 1)]
+        for pick in picks:  # each pick holds every customer at most once
+            r = rows[pick]
+            base = a.sb[r]
+            s = base + a.dev[r]
+            s += delta[pick]
+            np.minimum(s, 1.0, out=s)
+            np.maximum(s, 0.0, out=s)
+            s -= base
+            a.dev[r] = s

@@ -39,8 +39,9 @@ class Ledger:
     def settle(self, cust) -> None:
         """Add the sales booked since the last call to the customers' running totals.
 
-        Daily booking only appends chunks; summing them per customer once a cycle (and at the
-        end) is much cheaper than scattering into the customer columns every day.
+        Daily booking only appends chunks; summing them per customer when somebody reads the
+        totals (a strategy's view of the customers, the result) is much cheaper than scattering
+        into the customer columns every day.
         """
         chunks = self._tx[self._settled:]
         if not chunks:
@@ -60,14 +61,16 @@ class Ledger:
         # Margin discounted to day 0 continuously, each purchase at the middle of its day.
         discounted = margin * np.exp(-self.discount_per_day * (day + 0.5))
         cust.discounted_margin[:n] += np.bincount(ids, weights=discounted, minlength=n)
-        first = np.full(n, np.inf)
-        np.minimum.at(first, ids, day)
-        last = np.full(n, -np.inf)
-        np.maximum.at(last, ids, day)
-        seen = np.isfinite(first)
-        cust.first_purchase_day[:n] = np.where(np.isnan(cust.first_purchase_day[:n]) & seen,
-                                               first, cust.first_purchase_day[:n])
-        cust.last_purchase_day[:n][seen] = last[seen]
+        # Chunks are in day order and every id in a chunk has the chunk's day, so assigning
+        # chunk by chunk leaves each customer's last day (forwards) or first day (backwards).
+        last = cust.last_purchase_day
+        for t in chunks:
+            last[t[0]] = t[1]
+        first = np.full(n, np.nan)
+        for t in reversed(chunks):
+            first[t[0]] = t[1]
+        known = cust.first_purchase_day[:n]
+        np.copyto(known, first, where=np.isnan(known))
 
     def open_cycle(self, model, cycle: int, start: int) -> None:
         self.acc = dict.fromkeys((*_COUNTS, "revenue", *COST_COLUMNS), 0.0)
@@ -178,7 +181,8 @@ def build_result(model):
     n = c.n
     seg_names = np.array(sc.segment_names, dtype=object)
     status = np.where(c.col("status") == LOST, "lost", "active")
-    tally = model.centre.per_customer(n)
+    log = model.centre.table()
+    tally = model.centre.per_customer(n, log)
     contacts = tally["contacts"]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_wait = np.where(contacts > 0, tally["wait_sum"] / contacts, np.nan)
@@ -204,7 +208,6 @@ def build_result(model):
         "last_purchase_day": c.col("last_purchase_day").copy(),
     })
     truth = _truth(model, seg_names)
-    log = model.centre.table()
     arrival, start, end, resolved = log["arrival"], log["start"], log["end"], log["resolved"]
     service = pd.DataFrame({
         "customer_id": log["customer"],

@@ -37,28 +37,43 @@ def recontact_day(end: float, after_days: float, u: float, open_fraction: float)
     return back if back >= end else back + 1.0
 
 
-def handle_sampler(rand: random.Random, handle_minutes: float, distribution: str,
-                   handle_cv: float) -> Callable[[], float]:
-    """A function drawing handling times in days from ``rand``.
+def handle_sampler(rng: np.random.Generator, handle_minutes: float, distribution: str,
+                   handle_cv: float, block: int = 1024) -> Callable[[], float]:
+    """A function returning the next handling time in days, drawn from ``rng``.
+
+    Times are drawn ``block`` at a time with numpy and handed out one by one, which costs a
+    tenth of a scalar draw per call; the sequence depends only on ``rng`` and the parameters.
 
     Parameters
     ----------
-    rand : random.Random
+    rng : numpy.random.Generator
+        The run's ``handling`` stream.
     handle_minutes : float
         Mean handling time, minutes.
     distribution : {"exponential", "lognormal"}
     handle_cv : float
-        Coefficient of variation of the lognormal.
+        Coefficient of variation of the lognormal (0: every call takes exactly the mean).
+    block : int
+        Draws per batch.
     """
     mean_days = handle_minutes / MINUTES_PER_DAY
     if distribution == "exponential":
-        rate = 1.0 / mean_days
-        return lambda: rand.expovariate(rate)
-    if distribution == "lognormal":
+        def draw():
+            return rng.exponential(mean_days, block)
+    elif distribution == "lognormal":
         s2 = math.log1p(handle_cv**2)
         mu, sd = math.log(mean_days) - 0.5 * s2, math.sqrt(s2)
-        return lambda: rand.lognormvariate(mu, sd)
-    raise ValueError(f"distribution = {distribution!r}: must be exponential or lognormal")
+
+        def draw():
+            return rng.lognormal(mu, sd, block)
+    else:
+        raise ValueError(f"distribution = {distribution!r}: must be exponential or lognormal")
+
+    def times():
+        while True:
+            yield from draw().tolist()
+
+    return times().__next__
 
 
 class _InsertionQueue(simpy.resources.resource.SortedQueue):
@@ -75,6 +90,8 @@ class _InsertionQueue(simpy.resources.resource.SortedQueue):
 
 def _request_key(request):
     return request.key
+
+
 
 
 class _Agents(simpy.PriorityResource):
@@ -96,8 +113,8 @@ class CentreBase:
                  distribution: str = "exponential", handle_cv: float = 1.0,
                  rand: random.Random, fcr: float = 1.0, open_hours: float = 24.0,
                  recontact_prob: float = 0.0, recontact_days: float = 1.0,
-                 on_outcome: Callable[[int, float, bool], None] | None = None,
                  is_active: Callable[[int, float], bool] | None = None,
+                 handle_rng: np.random.Generator | None = None,
                  handle_times: Callable[[], float] | None = None):
         self.env = env
         self.max_agents = max_agents
@@ -106,10 +123,15 @@ class CentreBase:
         self.open_fraction = open_hours / 24.0
         self.recontact_prob = recontact_prob
         self.recontact_days = recontact_days
-        self.on_outcome = on_outcome
+        # Decided contacts as (end day, customer, wait minutes, resolved) until the engine takes
+        # them (take_outcomes) at a day boundary after they ended.
+        self.outcomes: list[tuple[float, int, float, bool]] = []
         self.is_active = is_active
-        self._handle = handle_times or handle_sampler(rand, handle_minutes, distribution,
-                                                      handle_cv)
+        if handle_times is None:
+            if handle_rng is None:  # derived from ``rand``: still no global state
+                handle_rng = np.random.default_rng(rand.getrandbits(128))
+            handle_times = handle_sampler(handle_rng, handle_minutes, distribution, handle_cv)
+        self._handle = handle_times
         self._issues = 0
         self.log: list[list] = []
         # Per-customer tallies of finished contacts: rows before ``_tallied`` are all finished
@@ -120,15 +142,35 @@ class CentreBase:
     def sync(self, now: float) -> None:
         """Bring the log up to ``now`` (the SimPy centre is always up to date)."""
 
-    def per_customer(self, n: int) -> dict[str, np.ndarray]:
+    def take_outcomes(self, now: float) -> list[tuple[float, int, float, bool]]:
+        """The contacts that ended by ``now`` and were not taken before, as ``(end day,
+        customer, wait minutes, resolved)``, in no particular order (call ``sync`` first).
+
+        The engine applies them to satisfaction at each day boundary, the only instants at
+        which satisfaction is read, so both queues give the same effect at the same time.
+        """
+        outcomes = self.outcomes
+        if all(o[0] <= now for o in outcomes):
+            self.outcomes = []
+            return outcomes
+        self.outcomes = [o for o in outcomes if o[0] > now]
+        return [o for o in outcomes if o[0] <= now]
+
+    def per_customer(self, n: int, log: dict | None = None) -> dict[str, np.ndarray]:
         """Finished contacts, total wait (minutes) and unresolved contacts per customer id.
 
         Parameters
         ----------
         n : int
             Number of customers (length of the returned arrays).
+        log : dict, optional
+            ``table()`` of the whole log as it is now, if the caller has it already (saves
+            converting the log twice).
         """
-        t = self.table(self._tallied)
+        if log is None:
+            t = self.table(self._tallied)
+        else:
+            t = {k: v[self._tallied:] for k, v in log.items()}
         done = ~np.isnan(t["end"])
         open_rows = np.flatnonzero(~done)
         settled = open_rows[0] if open_rows.size else done.size
@@ -150,18 +192,28 @@ class CentreBase:
                 "unresolved": total[2].astype(np.int64)}
 
     def table(self, lo: int = 0, hi: int | None = None) -> dict:
-        """Log rows ``[lo, hi)`` as numpy columns (times in days; NaN = not yet)."""
+        """Log rows ``[lo, hi)`` as numpy columns (times in days; NaN = not yet).
+
+        A contact still in progress now shows no end and is not resolved yet, although its
+        end and outcome are already decided when it starts.
+        """
         rows = self.log[lo:hi]
         if not rows:
             return {"customer": np.zeros(0, np.int64), "issue": np.zeros(0, np.int64),
                     "contact": np.zeros(0, np.int64), "arrival": np.zeros(0),
                     "start": np.zeros(0), "end": np.zeros(0), "resolved": np.zeros(0, bool)}
         cols = list(zip(*rows, strict=True))
+        end = np.array(cols[5], dtype=float)
+        resolved = np.array(cols[6], dtype=bool)
+        going = ~(end <= self.env.now)  # NaN (not started) or later than now
+        if going.any():
+            end[going] = np.nan
+            resolved[going] = False
         return {"customer": np.array(cols[0], dtype=np.int64),
                 "issue": np.array(cols[1], dtype=np.int64),
                 "contact": np.array(cols[2], dtype=np.int64),
                 "arrival": np.array(cols[3], dtype=float), "start": np.array(cols[4], dtype=float),
-                "end": np.array(cols[5], dtype=float), "resolved": np.array(cols[6], dtype=bool)}
+                "end": end, "resolved": resolved}
 
 
 class ServiceCentre(CentreBase):
@@ -182,18 +234,19 @@ class ServiceCentre(CentreBase):
     handle_cv : float
         Coefficient of variation for lognormal handling times.
     rand : random.Random
-        The run's ``service`` stream (scalar draws are cheaper with ``random`` than numpy).
+        The run's ``service`` stream, for resolution and recontacts (scalar draws are cheaper
+        with ``random`` than numpy).
     fcr : float
         First-contact resolution probability; may be changed between cycles.
     open_hours : float
         Hours a day during which recontacts arrive.
     recontact_prob, recontact_days : float
         Chance an unresolved request comes back, and after how many days.
-    on_outcome : callable, optional
-        ``on_outcome(customer, wait_minutes, resolved)`` is called when a contact ends.
     is_active : callable, optional
         ``is_active(customer, day) -> bool``: whether the customer is still there to come back
         at ``day``. Default: always there.
+    handle_rng : numpy.random.Generator, optional
+        The run's ``handling`` stream, for handling times (default: seeded from ``rand``).
     handle_times : callable, optional
         Returns the next handling time in days, replacing the random draw (for tests that feed
         both queue implementations the same service times).
@@ -247,16 +300,20 @@ class ServiceCentre(CentreBase):
             req = res.request(priority=_CUSTOMER)
             yield req
             row[4] = start = env.now
+            # The outcome is decided as the agent takes the call (the batched queue decides at
+            # the same moment, so both draw from ``rand`` in the same order).
+            row[6] = resolved = rand.random() < self.fcr
+            again = not resolved and rand.random() < self.recontact_prob
+            u = rand.random() if again else 0.0
             yield env.timeout(self._handle())
             res.release(req)
             row[5] = env.now
-            row[6] = resolved = rand.random() < self.fcr
-            if self.on_outcome is not None:
-                self.on_outcome(customer, (start - row[3]) * MINUTES_PER_DAY, resolved)
-            if resolved or rand.random() >= self.recontact_prob:
+            self.outcomes.append((env.now, customer, (start - row[3]) * MINUTES_PER_DAY,
+                                  resolved))
+            if not again:
                 return
             # The issue comes back during opening hours a few days later, if the customer stays.
-            back = recontact_day(env.now, self.recontact_days, rand.random(), self.open_fraction)
+            back = recontact_day(env.now, self.recontact_days, u, self.open_fraction)
             yield env.timeout(back - env.now)
             if self.is_active is not None and not self.is_active(customer, env.now):
                 return
