@@ -17,6 +17,7 @@ import pytest
 import simpy
 
 from sim import Actions, FirmView, Scenario, run
+from sim import errors as sim_errors
 from sim.engine import active as active_mod
 from sim.engine import market as market_mod
 from sim.engine import record as record_mod
@@ -231,3 +232,36 @@ def test_recent_kpis_are_read_only_observable_and_oldest_first():
         with pytest.raises(TypeError):
             row["revenue"] = 0.0  # type: ignore[index]
     assert recent[-1]["revenue"] == kpis["revenue"].iloc[-1]
+
+
+def test_a_strategy_that_reads_only_kpis_gets_no_customer_table_and_a_clear_error():
+    seen = []
+
+    def kpi_only(view) -> Actions:
+        seen.append(view)
+        return Actions(agents=2)
+
+    kpi_only.reads_customers = False
+    result = run(SC, kpi_only, seed=4)
+    assert seen and all(v._columns is None for v in seen)
+    with pytest.raises(sim_errors.CRMLabError, match=r"kpi_only.*reads_customers = False"):
+        _ = seen[-1].customers
+    # The KPIs are there, and the run is the same as for a strategy that reads the customers.
+    assert len(seen[-1].kpis) == seen[-1].cycle
+
+    def reading(view) -> Actions:
+        assert len(view.customers) >= view.n_active
+        return Actions(agents=2)
+
+    other = run(SC, reading, seed=4)
+    pd.testing.assert_frame_equal(result.customers, other.customers)
+    pd.testing.assert_frame_equal(result.timeline, other.timeline)
+
+
+def test_presets_declare_what_they_read_and_configure_keeps_it():
+    from sim import strategies
+
+    for preset in strategies.PRESETS.values():
+        assert isinstance(preset.reads_customers, bool)
+        assert preset.configure().reads_customers == preset.reads_customers
+    assert strategies.operational.reads_customers is False
