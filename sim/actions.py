@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import ActionsError
 
-__all__ = ["Actions", "plan_cost", "planned_spend", "price_list"]
+__all__ = ["ID_FIELDS", "Actions", "plan_cost", "planned_spend", "price_list"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,8 +37,29 @@ class Actions:
     agents : int
         Service-centre agents staffed this cycle (1 to ``scenario.service.max_agents``).
     crm_system : bool
-        Run the CRM system this cycle: raises first-contact resolution to
-        ``scenario.service.crm_system_fcr`` for ``crm_system_cost_per_cycle``.
+        Run the CRM system this cycle: raises first-contact resolution toward
+        ``scenario.service.crm_system_fcr``, in proportion to employee adoption, for
+        ``crm_system_cost_per_cycle``.
+    training_spend : float
+        Training in the CRM system this cycle, EUR: raises employee adoption.
+    retention_offers : tuple of int
+        Ids of active customers offered a retention incentive now (``scenario.retention``).
+    cross_sell : tuple of int
+        Ids of active customers contacted with another product now (``scenario.cross_sell``).
+    winback : tuple of int
+        Ids of lost customers contacted to come back now (``scenario.winback``).
+    loyalty : bool
+        Run the loyalty programme this cycle (every active customer is a member).
+    collaborative : bool
+        Share customer knowledge across departments and partners this cycle
+        (``scenario.collaboration``).
+    welcome_discount : float
+        Discount on newcomers' first purchase, fraction 0 to 0.9: converts more prospects, and
+        loyal customers notice when it dwarfs what they get (``scenario.fairness``).
+
+    Contacts, training and the fixed costs of the programme and of collaboration are committed
+    spend and must fit the cycle budget; incentives, rewards and discounts are paid as they are
+    taken up, like the cost of goods, and are booked but not budgeted.
     """
 
     mass_spend: float = 0.0
@@ -46,6 +67,13 @@ class Actions:
     target_segments: tuple[str, ...] = ()
     agents: int = 1
     crm_system: bool = False
+    training_spend: float = 0.0
+    retention_offers: tuple[int, ...] = ()
+    cross_sell: tuple[int, ...] = ()
+    winback: tuple[int, ...] = ()
+    loyalty: bool = False
+    collaborative: bool = False
+    welcome_discount: float = 0.0
 
     def replace(self, **changes) -> Actions:
         """A copy with some fields changed."""
@@ -60,7 +88,7 @@ class Actions:
             Naming the field, its value and what is allowed.
         """
         spends = {}
-        for name in ("mass_spend", "targeted_spend"):
+        for name in ("mass_spend", "targeted_spend", "training_spend"):
             value = getattr(self, name)
             # numbers.Real admits numpy scalars from a strategy's arithmetic; bools are refused.
             if (isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
@@ -92,22 +120,58 @@ class Actions:
                 f"Actions.agents = {self.agents!r}: must be a whole number from 1 to {max_agents}"
                 " (service.max_agents)"
             )
-        if not isinstance(self.crm_system, bool | np.bool_):
-            raise ActionsError(f"Actions.crm_system = {self.crm_system!r}: must be True or False")
+        for name in ("crm_system", "loyalty", "collaborative"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise ActionsError(
+                    f"Actions.{name} = {getattr(self, name)!r}: must be True or False")
+        discount = self.welcome_discount
+        if (isinstance(discount, bool | np.bool_) or not isinstance(discount, numbers.Real)
+                or not 0.0 <= discount <= MAX_WELCOME_DISCOUNT):
+            raise ActionsError(f"Actions.welcome_discount = {discount!r}: must be a fraction "
+                               f"from 0 to {MAX_WELCOME_DISCOUNT}")
         out = dataclasses.replace(
             self,
             **spends,
             target_segments=tuple(dict.fromkeys(segs)),
             agents=int(agents),
             crm_system=bool(self.crm_system),
+            loyalty=bool(self.loyalty),
+            collaborative=bool(self.collaborative),
+            welcome_discount=float(discount),
+            **{name: _customer_ids(name, getattr(self, name)) for name in ID_FIELDS},
         )
         total = planned_spend(out, scenario)
         if total > scenario.budget_per_cycle * (1 + 1e-9):
             raise ActionsError(
                 f"Actions plan EUR {total:,.0f} this cycle: must be at most budget_per_cycle "
-                f"EUR {scenario.budget_per_cycle:,.0f} (marketing + data + agents + CRM system)"
+                f"EUR {scenario.budget_per_cycle:,.0f} (marketing + data + agents + CRM system "
+                "+ training + contacts + loyalty programme + collaboration)"
             )
         return out
+
+
+#: Actions fields that list customer ids.
+ID_FIELDS = ("retention_offers", "cross_sell", "winback")
+MAX_WELCOME_DISCOUNT = 0.9
+
+
+def _customer_ids(name: str, ids) -> tuple[int, ...]:
+    """``ids`` as a tuple of distinct non-negative ints, first occurrence first (a set is
+    taken in increasing order, so the same set always gives the same run)."""
+    if isinstance(ids, set | frozenset):
+        values = sorted(ids)
+    elif isinstance(ids, str | bytes) or np.ndim(ids) != 1:
+        raise ActionsError(f"Actions.{name} = {ids!r}: must be a list of customer ids")
+    else:
+        values = list(ids)
+    out = []
+    for v in values:
+        if (isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Integral | np.integer)
+                or v < 0):
+            raise ActionsError(f"Actions.{name} contains {v!r}: customer ids are whole "
+                               "numbers >= 0 (view.customers.customer_id)")
+        out.append(int(v))
+    return tuple(dict.fromkeys(out))
 
 
 def price_list(scenario) -> Mapping[str, float]:
@@ -123,6 +187,14 @@ def price_list(scenario) -> Mapping[str, float]:
         "targeted_data_cost_per_cycle": scenario.targeted.data_cost_per_cycle,
         "agent_cost_per_day": srv.agent_cost_per_day,
         "crm_system_cost_per_cycle": srv.crm_system_cost_per_cycle,
+        "retention_contact_cost": scenario.retention.contact_cost,
+        "retention_incentive_cost": scenario.retention.incentive_cost,
+        "cross_sell_contact_cost": scenario.cross_sell.contact_cost,
+        "winback_contact_cost": scenario.winback.contact_cost,
+        "winback_incentive_cost": scenario.winback.incentive_cost,
+        "loyalty_cost_per_cycle": scenario.loyalty.fixed_cost_per_cycle,
+        "loyalty_reward_rate": scenario.loyalty.reward_rate,
+        "collaboration_cost_per_cycle": scenario.collaboration.cost_per_cycle,
         "max_agents": srv.max_agents,
         "open_hours": srv.open_hours,
         "wait_target_minutes": srv.wait_target_minutes,
@@ -131,8 +203,8 @@ def price_list(scenario) -> Mapping[str, float]:
 
 
 def plan_cost(actions: Actions, prices: Mapping[str, float], cycle_days: int) -> float:
-    """Spend a full cycle of ``actions`` commits at ``prices``: marketing, data, agents and the
-    CRM system.
+    """Spend a full cycle of ``actions`` commits at ``prices``: marketing, data, agents, the
+    CRM system, training, campaign contacts, the loyalty programme and collaboration.
 
     Parameters
     ----------
@@ -150,7 +222,13 @@ def plan_cost(actions: Actions, prices: Mapping[str, float], cycle_days: int) ->
     data = prices["targeted_data_cost_per_cycle"] if actions.targeted_spend > 0 else 0.0
     agents = actions.agents * prices["agent_cost_per_day"] * cycle_days
     system = prices["crm_system_cost_per_cycle"] if actions.crm_system else 0.0
-    return actions.mass_spend + actions.targeted_spend + data + agents + system
+    contacts = (len(actions.retention_offers) * prices["retention_contact_cost"]
+                + len(actions.cross_sell) * prices["cross_sell_contact_cost"]
+                + len(actions.winback) * prices["winback_contact_cost"])
+    programmes = ((prices["loyalty_cost_per_cycle"] if actions.loyalty else 0.0)
+                  + (prices["collaboration_cost_per_cycle"] if actions.collaborative else 0.0))
+    return (actions.mass_spend + actions.targeted_spend + data + agents + system
+            + actions.training_spend + contacts + programmes)
 
 
 def planned_spend(actions: Actions, scenario) -> float:

@@ -27,13 +27,20 @@ from .scenario_files import SCENARIO_DIR, available, read
 
 __all__ = [
     "SCENARIO_DIR",
+    "Collaboration",
     "Competitors",
+    "CrossSell",
+    "Fairness",
+    "Loyalty",
     "MassMarketing",
+    "People",
+    "RetentionOffers",
     "Satisfaction",
     "Scenario",
     "Segment",
     "Service",
     "TargetedMarketing",
+    "WinBack",
     "WordOfMouth",
     "available",
     "field_table",
@@ -193,6 +200,133 @@ class Competitors(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RetentionOffers(Record):
+    """Retention offers to chosen customers (a discount or gift): a hazard reduction for a
+    period if accepted. Offers to customers who would have stayed anyway are waste."""
+
+    contact_cost: float = param("EUR/offer", "cost of making one offer (accepted or not)", lo=0)
+    incentive_cost: float = param("EUR/offer", "cost of the incentive when accepted", lo=0)
+    acceptance: float = param("probability", "chance a customer accepts an offer", lo=0, hi=1)
+    hazard_reduction: float = param(
+        "fraction", "churn hazard cut while an accepted offer runs", lo=0, hi=1
+    )
+    duration_days: float = param("days", "how long an accepted offer keeps working", lo=0,
+                                 lo_open=True)
+    satisfaction_boost: float = param("0-1", "satisfaction gained on accepting", lo=0, hi=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Loyalty(Record):
+    """A loyalty programme: points on every purchase, tiers by spend, modest effects."""
+
+    fixed_cost_per_cycle: float = param("EUR/cycle", "cost of running the programme", lo=0)
+    reward_rate: float = param("fraction", "rewards issued as a share of members' revenue",
+                               lo=0, hi=1)
+    breakage: float = param("fraction", "share of issued rewards never redeemed", lo=0, hi=1)
+    hazard_reduction: float = param(
+        "fraction", "churn hazard cut for a top-tier member (a third of it for the base tier, "
+        "two thirds for the middle tier)", lo=0, hi=1
+    )
+    price_sensitivity_reduction: float = param(
+        "fraction", "cut in members' sensitivity to competitor offers", lo=0, hi=1
+    )
+    rate_lift: float = param(
+        "fraction", "purchase-rate increase of light and moderate buyers (personal rate below "
+        "the segment mean); heavy buyers do not change", lo=0, hi=5
+    )
+    silver_spend: float = param("EUR", "spend since joining that reaches the middle tier", lo=0)
+    gold_spend: float = param("EUR", "spend since joining that reaches the top tier", lo=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossSell(Record):
+    """Cross- and up-sell campaigns: another product for customers it fits, annoyance for
+    those it does not. Fit is latent and higher for customers who buy more often than their
+    segment."""
+
+    contact_cost: float = param("EUR/contact", "cost of one campaign contact", lo=0)
+    acceptance: float = param(
+        "probability", "chance a customer with a perfect fit takes the product", lo=0, hi=1
+    )
+    fit_slope: float = param(
+        "", "how strongly fit rises with a customer's purchase rate relative to the segment",
+        lo=0, hi=10
+    )
+    rate_lift: float = param("fraction", "purchase-rate increase per product added", lo=0, hi=5)
+    spend_lift: float = param("fraction", "spend-per-purchase increase per product added",
+                              lo=0, hi=5)
+    max_products: int = param("products", "most products a customer can hold", lo=1, hi=100)
+    annoyance_prob: float = param(
+        "probability", "chance a declined contact annoys (times 1 - fit)", lo=0, hi=1
+    )
+    annoyance_penalty: float = param("0-1", "satisfaction lost when annoyed", lo=0, hi=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WinBack(Record):
+    """Win-back campaigns on lost customers: success decays with time since the loss; a
+    won-back customer starts a second life."""
+
+    contact_cost: float = param("EUR/contact", "cost of one win-back contact", lo=0)
+    incentive_cost: float = param("EUR/customer", "incentive paid to a won-back customer", lo=0)
+    success: float = param("probability", "chance of winning back a customer just lost",
+                           lo=0, hi=1)
+    decay_days: float = param("days", "time constant of the decay of that chance", lo=0,
+                              lo_open=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Collaboration(Record):
+    """Collaborative CRM: customer knowledge shared across departments and partners."""
+
+    cost_per_cycle: float = param("EUR/cycle", "cost of sharing (systems, partner programme)",
+                                  lo=0)
+    fcr_boost: float = param("fraction", "first-contact resolution added (capped at 1)", lo=0,
+                             hi=1)
+    fit_boost: float = param(
+        "fraction", "relative increase in offer acceptance from better personalisation", lo=0,
+        hi=5
+    )
+    partner_referrals: float = param(
+        "customers/year per 1,000 customers", "new customers partners bring", lo=0, hi=10_000
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class People(Record):
+    """People and technology: the CRM system works through the employees who use it."""
+
+    initial_adoption: float = param("fraction", "share of employees using the CRM system at "
+                                    "the start", lo=0, hi=1)
+    training_scale: float = param(
+        "EUR/cycle", "training spend that closes 63% of the adoption gap in one cycle", lo=0,
+        lo_open=True
+    )
+    adoption_decay: float = param("fraction/cycle", "adoption lost in a cycle without training",
+                                  lo=0, hi=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fairness(Record):
+    """Welcome deals for newcomers, and how loyal customers take a deal they do not get."""
+
+    welcome_response: float = param(
+        "", "marketing conversion multiplier per unit of welcome discount (1 + r x d)", lo=0,
+        hi=50
+    )
+    tolerance: float = param(
+        "fraction", "gap between the newcomers' discount and loyal customers' benefit that "
+        "goes unnoticed", lo=0, hi=1
+    )
+    penalty: float = param(
+        "0-1 per cycle", "satisfaction a loyal customer loses each cycle per unit of gap beyond "
+        "the tolerance", lo=0, hi=10
+    )
+    loyal_tenure_days: float = param("days", "tenure from which a customer counts as loyal",
+                                     lo=0)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Scenario(Record):
     """A complete, validated market: who the prospects are, what things cost, how people react.
 
@@ -215,6 +349,13 @@ class Scenario(Record):
     service: Service = param("", "service centre")
     satisfaction: Satisfaction = param("", "satisfaction dynamics")
     competitors: Competitors = param("", "competitor offers")
+    retention: RetentionOffers = param("", "retention offers")
+    loyalty: Loyalty = param("", "loyalty programme")
+    cross_sell: CrossSell = param("", "cross- and up-sell campaigns")
+    winback: WinBack = param("", "win-back campaigns")
+    collaboration: Collaboration = param("", "collaborative CRM")
+    people: People = param("", "employee adoption of the CRM system")
+    fairness: Fairness = param("", "welcome deals and the neglected loyal customer")
 
     def __post_init__(self):
         super().__post_init__()  # each scalar field's type and range
@@ -241,6 +382,11 @@ class Scenario(Record):
                 f"= {self.budget_per_cycle:g}: must be at least the cost of one agent for a "
                 f"cycle, {one_agent:g} EUR (service.agent_cost_per_day x cycle_days)",
                 field="budget_per_cycle",
+            )
+        if self.loyalty.gold_spend < self.loyalty.silver_spend:
+            raise ScenarioError(
+                f"= {self.loyalty.gold_spend:g}: must be at least loyalty.silver_spend "
+                f"({self.loyalty.silver_spend:g})", field="loyalty.gold_spend",
             )
         if self.cycle_days > self.horizon_days:
             raise ScenarioError(

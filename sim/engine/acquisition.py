@@ -14,10 +14,11 @@ import numpy as np
 
 from .market import ACTIVE, PROSPECT
 
-__all__ = ["CHANNEL_COUNTS", "MASS", "REFERRAL", "TARGETED", "Acquisition"]
+__all__ = ["CHANNEL_COUNTS", "MASS", "PARTNER", "REFERRAL", "TARGETED", "Acquisition"]
 
-MASS, TARGETED, REFERRAL = 1, 2, 3
-CHANNEL_COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral")
+MASS, TARGETED, REFERRAL, PARTNER = 1, 2, 3, 4
+CHANNEL_COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral",
+                  "acquired_partner")
 
 
 def _distinct(values: np.ndarray, k: int) -> np.ndarray:
@@ -56,6 +57,8 @@ class Acquisition:
             pos = float(voice[voice > 0].sum())
             neg = pos - float(voice.sum())
         detract = 1.0 / (1.0 + sc.word_of_mouth.detractor_effect * neg / max(n_active, 1))
+        # A welcome discount converts more of the prospects marketing reaches.
+        detract *= 1.0 + sc.fairness.welcome_response * self.actions.welcome_discount
         new: list[tuple[np.ndarray, int]] = []
         act = self.actions
         per_day = 1.0 / sc.cycle_days
@@ -92,7 +95,14 @@ class Acquisition:
         if prospects > 0 and rate > 0:
             k = int(rng.binomial(prospects, -math.expm1(-rate)))
             if k:
-                new.append((self._sample_prospects(None, k), REFERRAL))
+                won = self._sample_prospects(None, k)
+                market.status[won] = ACTIVE
+                new.append((won, REFERRAL))
+                prospects -= won.size
+        if act.collaborative and prospects > 0:
+            k = min(self._partner_referrals(n_active), prospects)
+            if k:
+                new.append((self._sample_prospects(None, k), PARTNER))
         if not new:
             return None
         return self._welcome(new, day)
@@ -125,6 +135,18 @@ class Acquisition:
         left = everyone[market.status[everyone] == PROSPECT]
         return rng.choice(left, size=min(k, left.size), replace=False)
 
+    def _activate(self, ids: np.ndarray, persons: np.ndarray, start: float) -> None:
+        """Put new customers ``ids`` (the market's ``persons``) into the working set, with
+        their personal habits and thresholds from the market."""
+        m = self.market
+        self.active.add(ids, m.segment[persons], rate=m.rate[persons],
+                        base_h=m.base_hazard[persons], churn_clock=m.churn_clock[persons],
+                        purchase_clock=m.purchase_clock[persons], start=start,
+                        seg_sat=self.seg_sat, price_sens=self.seg_price_sens,
+                        referral=self.seg_referral)
+        if self.actions.loyalty:
+            self._enrol(ids, start)
+
     def _welcome(self, new: list[tuple[np.ndarray, int]], day: int) -> np.ndarray:
         """Today's new customers, as (persons, channel) groups, into the database and the
         working set. Returns their ids (their first purchase is booked with the day's sales)."""
@@ -137,8 +159,7 @@ class Acquisition:
                                              minlength=self.prospects_by_seg.size)
         ids = self.cust.add(self.market, persons, channel, float(day))
         # A newcomer buys now (booked with the day's sales) and from tomorrow at their rate.
-        self.active.add(self.market, ids, persons, self.seg_sat, self.seg_price_sens,
-                        self.seg_referral, start=day + 1.0)
+        self._activate(ids, persons, start=day + 1.0)
         for won, code in new:
             self.ledger.add(CHANNEL_COUNTS[code], won.size)
         return ids

@@ -29,7 +29,12 @@ class ActiveSet:
         # is then one multiplication a day, and the churn factor exp(-effect x dev) needs no
         # subtraction. ``omsb`` = 1 - sb; ``voice0`` and ``voice2`` give a customer's voice
         # referral x (2 s - 1) = voice0 + voice2 x dev.
+        # ``bh`` is the hazard the daily step starts from: the personal baseline ``base_h``
+        # times the levers' multipliers (an accepted retention offer, loyalty tier), kept up to
+        # date by :meth:`rehazard` so the daily step needs no extra multiplication.
         "dev": float, "sb": float, "omsb": float, "press": float, "bh": float, "cum_h": float,
+        "base_h": float, "offer_mult": float, "loyal_mult": float, "member": bool,
+        "lifted": bool,  # purchase rate raised by loyalty membership (undone on leaving it)
         # ``buy_at``: the instant (fractional day) of the next purchase. The intensity is
         # constant between purchases, so the time-change clock needs no daily integration:
         # the next threshold, divided by the rate, is simply added to the time.
@@ -47,11 +52,16 @@ class ActiveSet:
             setattr(self, name, np.zeros(self._cap, dtype=dtype))
         self.row_of = np.full(self._cap, -1, dtype=np.int64)
 
-    def add(self, market, ids: np.ndarray, persons: np.ndarray, seg_sat: np.ndarray,
-            price_sens: np.ndarray, referral: np.ndarray, start: float) -> None:
-        """Append new customers ``ids`` (the market's ``persons``) in their starting state:
-        baseline satisfaction, no pressure, nothing integrated yet, first thresholds drawn;
-        their purchase intensity runs from day ``start`` on."""
+    def add(self, ids: np.ndarray, seg: np.ndarray, *, rate: np.ndarray, base_h: np.ndarray,
+            churn_clock: np.ndarray, purchase_clock: np.ndarray, start: float,
+            seg_sat: np.ndarray, price_sens: np.ndarray, referral: np.ndarray) -> None:
+        """Append customers ``ids`` of segments ``seg`` in their starting state: baseline
+        satisfaction, no pressure, no lever in force, nothing integrated yet.
+
+        ``rate`` (purchases/day), ``base_h`` (hazard/day) and the unit-exponential thresholds
+        ``churn_clock`` and ``purchase_clock`` are per customer; the purchase intensity runs
+        from day ``start`` on. ``seg_sat``, ``price_sens`` and ``referral`` are per segment.
+        """
         k = ids.size
         if self.m + k > self._cap:
             cap = self._cap
@@ -68,7 +78,6 @@ class ActiveSet:
             grown[: self.row_of.size] = self.row_of
             self.row_of = grown
         rows = slice(self.m, self.m + k)
-        seg = market.segment[persons]
         self.cid[rows] = ids
         self.seg[rows] = seg
         self.alive[rows] = True
@@ -76,13 +85,13 @@ class ActiveSet:
         self.sb[rows] = seg_sat[seg]
         self.omsb[rows] = 1.0 - seg_sat[seg]
         self.press[rows] = 0.0
-        self.bh[rows] = self.h[rows] = market.base_hazard[persons]
+        self.bh[rows] = self.h[rows] = self.base_h[rows] = base_h
+        self.offer_mult[rows] = self.loyal_mult[rows] = 1.0
+        self.member[rows] = self.lifted[rows] = False
         self.cum_h[rows] = 0.0
-        self.clock[rows] = market.churn_clock[persons]
-        rate = market.rate[persons]
+        self.clock[rows] = churn_clock
         # A rate of 0 never buys: the next purchase is at infinity.
-        wait = np.divide(market.purchase_clock[persons], rate, out=np.full(k, np.inf),
-                         where=rate > 0)
+        wait = np.divide(purchase_clock, rate, out=np.full(k, np.inf), where=rate > 0)
         wait += start
         self.buy_at[rows] = wait
         self.rate[rows] = rate
@@ -91,6 +100,22 @@ class ActiveSet:
         self.voice2[rows] = 2.0 * referral[seg]
         self.row_of[ids] = np.arange(self.m, self.m + k)
         self.m += k
+
+    def rehazard(self, rows) -> None:
+        """Recompute the working hazard of ``rows`` after a lever's multiplier changed."""
+        self.bh[rows] = self.base_h[rows] * self.offer_mult[rows] * self.loyal_mult[rows]
+
+    def set_rate(self, rows: np.ndarray, rate: np.ndarray, now: float) -> None:
+        """Change the purchase rate of ``rows`` from ``now`` on (purchases/day).
+
+        Time change: the intensity still to integrate before the next purchase,
+        ``(buy_at - now) x old rate``, is kept, so the change is exact and draws nothing.
+        """
+        old = self.rate[rows]
+        left = (self.buy_at[rows] - now) * old
+        self.rate[rows] = rate
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.buy_at[rows] = np.where(rate > 0, now + left / rate, np.inf)
 
     def retire(self, rows: np.ndarray) -> None:
         """Customers at ``rows`` left: they stop buying, leaving, speaking and being reached."""

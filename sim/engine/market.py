@@ -18,7 +18,7 @@ __all__ = ["ACTIVE", "CHANNELS", "LOSS_REASONS", "LOST", "PROSPECT", "CustomerBa
 
 PROSPECT, ACTIVE, LOST = 0, 1, 2
 #: Acquisition channels, by code.
-CHANNELS = ("initial", "mass", "targeted", "referral")
+CHANNELS = ("initial", "mass", "targeted", "referral", "partner")
 #: Latent reasons a customer left (competing risks of the hazard's parts), by code.
 LOSS_REASONS = ("", "baseline", "dissatisfaction", "competitor")
 
@@ -91,6 +91,13 @@ class Market:
         k = churn_shape[init]
         tenure = -self.initial_acquired_day
         self.base_hazard[init] = h * rng.gamma(k, 1.0 / (k + h * tenure))
+        # Latent fit for another product (cross- and up-sell), in (0, 1): higher for people who
+        # buy more often than their segment, so purchase frequency, which the firm sees, is a
+        # useful but imperfect guide to it. Drawn last, so the other draws stay put.
+        slope = scenario.cross_sell.fit_slope
+        mean_rate = np.array([s.purchase_rate for s in segs])[seg] / 365.0
+        z = slope * np.log(self.rate / mean_rate) + rng.normal(0.0, 1.0, n)
+        self.fit = 1.0 / (1.0 + np.exp(-z))
 
 
 class CustomerBase:
@@ -101,14 +108,18 @@ class CustomerBase:
     """
 
     #: Columns that start as NaN ("not yet"); every other float column starts at zero.
-    NAN = ("lost_day", "first_purchase_day", "last_purchase_day", "hazard", "sat_factor")
+    NAN = ("lost_day", "first_purchase_day", "last_purchase_day", "hazard", "sat_factor",
+           "offer_until", "won_back_day", "lost_before_day")
+    ONE = ("products", "lives")  # integer columns that start at 1
     FLOAT = (
         "acquired_day", "lost_day", "rate", "spend", "base_hazard", "satisfaction", "sat_base",
         "cum_hazard", "churn_clock", "next_purchase", "pressure", "revenue",
         "margin", "serve_cost", "discounted_margin", "first_purchase_day",
-        "last_purchase_day", "hazard", "sat_factor",
+        "last_purchase_day", "hazard", "sat_factor", "offer_until", "won_back_day",
+        "lost_before_day", "points",
     )
-    INT = ("person", "segment", "channel", "purchases", "complaints", "status")
+    INT = ("person", "segment", "channel", "purchases", "complaints", "status", "products",
+           "offers", "member", "lives")
 
     def __init__(self, capacity: int = 1024):
         self.n = 0
@@ -120,7 +131,7 @@ class CustomerBase:
         while cap < needed:
             cap *= 2
         for name in self.FLOAT + self.INT:
-            fill = np.nan if name in self.NAN else 0
+            fill = np.nan if name in self.NAN else (1 if name in self.ONE else 0)
             new = np.full(cap, fill, dtype=np.int64 if name in self.INT else float)
             if self._cap:
                 new[: self.n] = getattr(self, name)[: self.n]

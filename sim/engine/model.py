@@ -32,6 +32,7 @@ from ..view import make_view, strategy_name
 from .acquisition import MASS, TARGETED, Acquisition
 from .active import ActiveSet
 from .fifo import BatchedCentre
+from .levers import Levers
 from .market import ACTIVE, LOST, CustomerBase, Market
 from .record import Ledger, build_result
 from .service import ServiceCentre
@@ -66,7 +67,7 @@ def run(scenario, strategy, *, seed: int | None = None):
     return Model(scenario, strategy, seed=seed).simulate()
 
 
-class Model(Acquisition):
+class Model(Acquisition, Levers):
     """One run: the environment, the market, the customer base, the service centre, the books."""
 
     def __init__(self, scenario, strategy, *, seed: int):
@@ -113,6 +114,8 @@ class Model(Acquisition):
         # Continuous-time discount rate per day equivalent to the annual rate.
         self.discount_per_day = math.log1p(sc.annual_discount_rate) / 365.0
 
+        self._init_levers()
+
         self.cust = CustomerBase(capacity=max(1024, 2 * sc.initial_customers))
         self.active = ActiveSet(capacity=max(1024, 2 * sc.initial_customers))
         self.ledger = Ledger(sc)
@@ -138,8 +141,7 @@ class Model(Acquisition):
                                                  minlength=len(segs))
             ids = self.cust.add(self.market, persons, 0, 0.0)
             self.cust.acquired_day[ids] = self.market.initial_acquired_day
-            self.active.add(self.market, ids, persons, self.seg_sat, self.seg_price_sens,
-                            self.seg_referral, start=0.0)
+            self._activate(ids, persons, start=0.0)
 
     # -- processes --------------------------------------------------------------------------------
     def simulate(self):
@@ -188,14 +190,14 @@ class Model(Acquisition):
                 raise _StrategyFailed from None
             self._apply(actions)
             self.ledger.open_cycle(self, cycle, start)
+            self._pull_levers(actions, start)
             yield env.timeout(min(sc.cycle_days, sc.horizon_days - start))
             cycle += 1
 
     def _apply(self, actions: Actions) -> None:
         self.actions = actions
         self.centre.set_agents(actions.agents)
-        srv = self.sc.service
-        self.centre.fcr = srv.crm_system_fcr if actions.crm_system else srv.fcr
+        self.centre.fcr = self._service_quality(actions)
         if actions.targeted_spend > 0:
             names = self.sc.segment_names
             chosen = actions.target_segments or names
@@ -223,6 +225,8 @@ class Model(Acquisition):
         a, sc = self.active, self.sc
         self.centre.sync(day)  # the batched queue catches up; the SimPy one already has
         self._apply_outcomes(day)
+        if self._expiry:
+            self._expire_offers(day)
         m = a.m
         if m:
             dev, h, f = a.dev[:m], a.h[:m], a.f[:m]
@@ -274,12 +278,13 @@ class Model(Acquisition):
             buyers = counts = None
         newcomers = self._acquire(day)
         # Book the day's sales at once: existing customers' purchases and newcomers' first ones.
+        n_new = 0 if newcomers is None else newcomers.size
         if newcomers is not None:
             ones = np.ones(newcomers.size, dtype=np.int64)
             buyers = newcomers if buyers is None else np.concatenate([buyers, newcomers])
             counts = ones if counts is None else np.concatenate([counts, ones])
         if buyers is not None:
-            self._book(buyers, counts, day)
+            self._book(buyers, counts, day, n_new)
         self.ledger.add_daily_costs(self)
 
     def _purchases(self, rows: np.ndarray, until: float | np.ndarray,
@@ -300,8 +305,9 @@ class Model(Acquisition):
         a.buy_at[rows] = buy_at
         return a.cid[rows], count
 
-    def _book(self, ids: np.ndarray, count: np.ndarray, day: int) -> None:
-        """Book ``count`` purchases of customers ``ids`` on ``day``, and their service requests."""
+    def _book(self, ids: np.ndarray, count: np.ndarray, day: int, n_new: int = 0) -> None:
+        """Book ``count`` purchases of customers ``ids`` on ``day``, and their service requests;
+        the last ``n_new`` are newcomers' first purchases."""
         c = self.cust
         seg = c.segment[ids]
         spend = c.spend[ids]
@@ -318,6 +324,11 @@ class Model(Acquisition):
         # Per-customer totals are settled from these chunks when a view or the result needs
         # them (Ledger.settle), not every day.
         self.ledger.book_sales(ids, count, amount, serve, margin, amount - gross, day)
+        act = self.actions
+        if act.loyalty:
+            self._loyalty_rewards(ids, amount)
+        if n_new and act.welcome_discount > 0:
+            self.ledger.add("cost_welcome", float(amount[-n_new:].sum()) * act.welcome_discount)
         # Service requests: each purchase leads to one with the segment's probability, arriving
         # at a uniform instant of the day's opening hours (exact for Poisson purchase times).
         # Most buyers buy once a day, so a uniform draw per buyer decides the first purchase's

@@ -18,9 +18,12 @@ __all__ = ["COST_COLUMNS", "Ledger", "build_result"]
 
 #: Every cost of the firm, one timeline column each (EUR per cycle).
 COST_COLUMNS = ("cost_goods", "cost_serve", "cost_mass", "cost_targeted", "cost_agents",
-                "cost_crm_system")
-_COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral", "lost",
-           "purchases", "requests", "competitor_waves")
+                "cost_crm_system", "cost_training", "cost_retention", "cost_loyalty",
+                "cost_cross_sell", "cost_winback", "cost_collaboration", "cost_welcome")
+_COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral",
+           "acquired_partner", "lost", "purchases", "requests", "competitor_waves",
+           "offers_sent", "offers_accepted", "cross_sell_contacts", "cross_sell_accepted",
+           "winback_contacts", "won_back")
 
 
 class Ledger:
@@ -103,6 +106,11 @@ class Ledger:
         acc["cost_agents"] += act.agents * sc.service.agent_cost_per_day
         if act.crm_system:
             acc["cost_crm_system"] += sc.service.crm_system_cost_per_cycle * per_day
+        acc["cost_training"] += act.training_spend * per_day
+        if act.loyalty:
+            acc["cost_loyalty"] += sc.loyalty.fixed_cost_per_cycle * per_day
+        if act.collaborative:
+            acc["cost_collaboration"] += sc.collaboration.cost_per_cycle * per_day
 
     def close(self, model, end: int) -> None:
         """Write the cycle's row of the timeline (the firm's monthly report)."""
@@ -115,7 +123,7 @@ class Ledger:
             "active_start": self.active_start, "active_end": int(alive.sum()),
             "prospects_end": int(model.prospects_by_seg.sum()), "lost_total": model.n_lost,
             "acquired": int(acc["acquired_mass"] + acc["acquired_targeted"]
-                            + acc["acquired_referral"]),
+                            + acc["acquired_referral"] + acc["acquired_partner"]),
         }
         row.update({k: int(acc[k]) for k in _COUNTS if k != "acquired_initial"})
         row["churn_rate"] = acc["lost"] / self.active_start if self.active_start else np.nan
@@ -124,7 +132,10 @@ class Ledger:
         row["cost_total"] = sum(acc[k] for k in COST_COLUMNS)
         row["profit"] = acc["revenue"] - row["cost_total"]
         row.update(agents=act.agents, crm_system=act.crm_system, mass_spend=act.mass_spend,
-                   targeted_spend=act.targeted_spend)
+                   targeted_spend=act.targeted_spend, training_spend=act.training_spend,
+                   loyalty=act.loyalty, collaborative=act.collaborative,
+                   welcome_discount=act.welcome_discount, adoption=model.adoption,
+                   fcr_target=model.centre.fcr, fairness_gap=model.fairness_gap)
         # Contacts are logged when they arrive, so the rows since the last close are exactly
         # this cycle's; the ones still waiting count as contacts but not yet in the waits.
         hi = len(model.centre.log)
