@@ -4,7 +4,7 @@
 
     folder/summary.md      KPIs with units and definitions, provenance (scenario, strategy, seed)
     folder/summary.json    the same, machine-readable
-    folder/<table>.csv     customers, transactions, service, timeline, truth
+    folder/<table>.csv     customers, transactions, service, timeline, truth, campaigns
     folder/dashboard.png   the key KPIs over time
 
 Everything is written into a temporary folder beside ``folder`` and renamed into place at the
@@ -68,6 +68,8 @@ def _markdown(result, summary: dict, provenance: dict) -> str:
         "- `transactions.csv`: customer_id, day, amount (lifetimes / PyMC-Marketing format)",
         "- `service.csv`: one row per service contact (waits in minutes)",
         "- `truth.csv`: latent ground truth per customer (never seen by the strategy)",
+        "- `campaigns.csv`: one row per campaign contact (retention, cross-sell, win-back); "
+        "`would_have_left` is ground truth",
         "",
         "## Calibration sources",
         "",

@@ -53,6 +53,13 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "service_level": ("Answered within the target wait", "share", "{:.1%}"),
     "first_contact_resolution": ("First-contact resolution", "share", "{:.1%}"),
     "satisfaction_end": ("Mean satisfaction at the end (ground truth)", "0-1", "{:.3f}"),
+    "retention_offers": ("Retention offers made", "offers", "{:,.0f}"),
+    "retention_cost": ("Cost of retention offers", "EUR", "{:,.0f}"),
+    "retention_waste_share": ("Accepted offers to customers who would have stayed (truth)",
+                              "share", "{:.1%}"),
+    "retention_wasted_cost": ("Cost of those wasted offers", "EUR", "{:,.0f}"),
+    "cross_sell_accepted": ("Products added by cross-selling", "products", "{:,.0f}"),
+    "won_back": ("Customers won back", "customers", "{:,.0f}"),
 }
 
 
@@ -103,6 +110,11 @@ class Result:
     truth : pandas.DataFrame
         The latent ground truth per customer (rates, hazards, satisfaction, loss reason,
         expected remaining value), which strategies never see.
+    campaigns : pandas.DataFrame
+        One row per campaign contact (retention offer, cross-sell, win-back): day, customer,
+        accepted, cost in EUR, and for retention offers the latent ``would_have_left`` (whether
+        the customer's own churn clock would have rung while the offer ran, at the hazard of
+        the day before): accepted offers to customers who would have stayed are waste.
     """
 
     scenario: object
@@ -113,8 +125,9 @@ class Result:
     service: pd.DataFrame
     timeline: pd.DataFrame
     truth: pd.DataFrame
+    campaigns: pd.DataFrame
 
-    TABLES = ("customers", "transactions", "service", "timeline", "truth")
+    TABLES = ("customers", "transactions", "service", "timeline", "truth", "campaigns")
 
     def __repr__(self) -> str:
         tl = self.timeline
@@ -164,6 +177,23 @@ class Result:
             "first_contact_resolution": float(sv.loc[sv["handle_minutes"].notna(),
                                                      "resolved"].mean()) if len(sv) else math.nan,
             "satisfaction_end": float(tl["satisfaction"].iloc[-1]),
+            **self._campaign_kpis(),
+        }
+
+    def _campaign_kpis(self) -> dict[str, float]:
+        """Campaign counts, costs and the waste of retention offers (from the truth)."""
+        cp = self.campaigns
+        offers = cp[cp["campaign"] == "retention"]
+        taken = offers[offers["accepted"]]
+        wasted = taken[~taken["would_have_left"]]
+        winback = cp[cp["campaign"] == "winback"]
+        return {
+            "retention_offers": len(offers),
+            "retention_cost": float(offers["cost"].sum()),
+            "retention_waste_share": _ratio(len(wasted), len(taken)),
+            "retention_wasted_cost": float(wasted["cost"].sum()),
+            "cross_sell_accepted": int(cp.loc[cp["campaign"] == "cross_sell", "accepted"].sum()),
+            "won_back": int(winback["accepted"].sum()),
         }
 
     def to_csv(self, folder: str | Path) -> list[Path]:

@@ -24,7 +24,8 @@ __all__ = ["OBSERVABLE_COLUMNS", "TRUTH_KPIS", "FirmView", "make_view", "strateg
 OBSERVABLE_COLUMNS = (
     "customer_id", "segment", "channel", "acquired_day", "status", "lost_day", "tenure_days",
     "purchases", "revenue", "margin", "recency_days", "frequency", "monetary", "complaints",
-    "contacts", "unresolved", "mean_wait_minutes",
+    "contacts", "unresolved", "mean_wait_minutes", "products", "offers_received",
+    "loyalty_member", "loyalty_points", "lives", "won_back_day",
 )
 #: Timeline columns that are latent truth (a firm cannot measure them) and are kept from views.
 TRUTH_KPIS = ("satisfaction",)
@@ -117,6 +118,12 @@ class FirmView:
             "contacts": contacts.copy(),
             "unresolved": raw["unresolved"].copy(),
             "mean_wait_minutes": mean_wait,
+            "products": raw["products"].copy(),
+            "offers_received": raw["offers"].copy(),
+            "loyalty_member": raw["member"] == 1,
+            "loyalty_points": raw["points"].copy(),
+            "lives": raw["lives"].copy(),
+            "won_back_day": raw["won_back_day"].copy(),
         })
 
     def recent(self, cycles: int = 1) -> tuple[Mapping[str, float], ...]:
@@ -186,6 +193,12 @@ def _customer_columns(model) -> Mapping[str, np.ndarray]:
         "margin": c.col("margin").copy(),
         "last_purchase_day": c.col("last_purchase_day").copy(),
         "complaints": c.col("complaints").copy(),
+        "products": c.col("products").astype(np.int16),
+        "offers": c.col("offers").astype(np.int32),
+        "member": c.col("member").astype(np.int8),
+        "points": c.col("points").copy(),
+        "lives": c.col("lives").astype(np.int16),
+        "won_back_day": c.col("won_back_day").copy(),
         "contacts": tally["contacts"],
         "unresolved": tally["unresolved"],
         "wait_sum": tally["wait_sum"],

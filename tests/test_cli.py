@@ -35,7 +35,8 @@ def test_run_writes_a_complete_report(report):
     assert "Report written to" in proc.stdout and str(out) in proc.stdout
     names = {p.name for p in out.iterdir()}
     assert names == {"summary.md", "summary.json", "dashboard.png", "customers.csv",
-                     "transactions.csv", "service.csv", "timeline.csv", "truth.csv"}
+                     "transactions.csv", "service.csv", "timeline.csv", "truth.csv",
+                     "campaigns.csv"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["provenance"]["seed"] == 7
     assert summary["provenance"]["strategy"] == "transactional"

@@ -217,6 +217,12 @@ def build_result(model):
         "mean_wait_minutes": mean_wait,
         "first_purchase_day": c.col("first_purchase_day").copy(),
         "last_purchase_day": c.col("last_purchase_day").copy(),
+        "products": c.col("products").copy(),
+        "offers_received": c.col("offers").copy(),
+        "loyalty_member": c.col("member") == 1,
+        "loyalty_points": c.col("points").copy(),
+        "lives": c.col("lives").copy(),
+        "won_back_day": c.col("won_back_day").copy(),
     })
     truth = _truth(model, seg_names)
     arrival, start, end, resolved = log["arrival"], log["start"], log["end"], log["resolved"]
@@ -242,7 +248,30 @@ def build_result(model):
         timeline[key] = [row[key] for row in stats]
     return Result(scenario=sc, strategy=model.strategy_name, seed=model.seed, customers=customers,
                   transactions=model.ledger.transactions(), service=service, timeline=timeline,
-                  truth=truth)
+                  truth=truth, campaigns=_campaigns(model._campaigns))
+
+
+def _campaigns(chunks: list[tuple]) -> pd.DataFrame:
+    """The campaign log from the levers' chunks (see :class:`~sim.engine.levers.Levers`)."""
+    from .levers import CAMPAIGNS
+
+    if not chunks:
+        return pd.DataFrame({
+            "day": np.zeros(0, np.int64),
+            "customer_id": np.zeros(0, np.int64),
+            "campaign": pd.Categorical([], categories=CAMPAIGNS),
+            "accepted": np.zeros(0, bool), "cost": np.zeros(0),
+            "would_have_left": np.zeros(0, bool)})
+    sizes = [len(ch[2]) for ch in chunks]
+    return pd.DataFrame({
+        "day": np.repeat([ch[0] for ch in chunks], sizes).astype(np.int64),
+        "customer_id": np.concatenate([ch[2] for ch in chunks]),
+        "campaign": pd.Categorical.from_codes(np.repeat([ch[1] for ch in chunks], sizes),
+                                              categories=CAMPAIGNS),
+        "accepted": np.concatenate([ch[3] for ch in chunks]),
+        "cost": np.concatenate([ch[4] for ch in chunks]).astype(float),
+        "would_have_left": np.concatenate([ch[5] for ch in chunks]),
+    })
 
 
 def _truth(model, seg_names) -> pd.DataFrame:
