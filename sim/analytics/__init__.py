@@ -1,5 +1,5 @@
 """Analytics derived from results and from theory (one concept per module)."""
 
-from . import queueing
+from . import churn_model, queueing
 
-__all__ = ["queueing"]
+__all__ = ["churn_model", "queueing"]
