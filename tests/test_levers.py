@@ -134,3 +134,16 @@ def test_no_lever_pulled_leaves_every_lever_table_empty():
     assert r.campaigns.empty
     assert isinstance(r.campaigns["campaign"].dtype, pd.CategoricalDtype)
     assert (r.customers["products"] == 1).all() and (r.customers["lives"] == 1).all()
+
+
+def test_truth_hazard_includes_the_levers_when_nothing_else_moves_hazards():
+    # No satisfaction effect and no competitors: the daily hazard is the working baseline, and
+    # loyalty members' must show their tier's cut in the truth table.
+    sc = SC.replace(**{"satisfaction.churn_effect": 0.0, "competitors.waves_per_year": 0.0})
+    r = run(sc, lambda view: Actions(agents=2, loyalty=True), seed=6)
+    active = r.customers["status"] == "active"
+    truth = r.truth[active.to_numpy()]
+    ratio = (truth["hazard"] / truth["base_hazard"]).to_numpy()
+    cut = sc.loyalty.hazard_reduction
+    assert np.all(ratio <= 1 - cut / 3 + 1e-12) and np.all(ratio >= 1 - cut - 1e-12)
+    assert (r.truth.loc[~active.to_numpy(), "loss_reason"] == "baseline").all()

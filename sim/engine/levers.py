@@ -112,9 +112,11 @@ class Levers:
         rows = a.row_of[ids]
         p = min(1.0, ro.acceptance * self._fit_multiplier(collaborative))
         accepted = self.rng_offers.random(ids.size) < p
-        # The truth, for measuring waste only: at the hazard of the last day, would the
-        # customer's own churn clock have rung before the offer ran out?
-        would_leave = a.cum_h[rows] + a.h[rows] * ro.duration_days >= a.clock[rows]
+        # The truth, for measuring waste only: at the hazard of the last day without any offer
+        # (an earlier one may still run), would the customer's own churn clock have rung
+        # before this offer ran out?
+        h = a.h[rows] / a.offer_mult[rows]
+        would_leave = a.cum_h[rows] + h * ro.duration_days >= a.clock[rows]
         cost = ro.contact_cost + accepted * ro.incentive_cost
         c.offers[ids] += 1
         self.ledger.add("offers_sent", ids.size)

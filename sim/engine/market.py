@@ -109,13 +109,14 @@ class CustomerBase:
 
     #: Columns that start as NaN ("not yet"); every other float column starts at zero.
     NAN = ("lost_day", "first_purchase_day", "last_purchase_day", "hazard", "sat_factor",
-           "offer_until", "won_back_day", "lost_before_day")
+           "lever_factor", "offer_until", "won_back_day", "lost_before_day")
     ONE = ("products", "lives")  # integer columns that start at 1
     FLOAT = (
         "acquired_day", "lost_day", "rate", "spend", "base_hazard", "satisfaction", "sat_base",
         "cum_hazard", "churn_clock", "next_purchase", "pressure", "revenue",
         "margin", "serve_cost", "discounted_margin", "first_purchase_day",
-        "last_purchase_day", "hazard", "sat_factor", "offer_until", "won_back_day",
+        "last_purchase_day", "hazard", "sat_factor", "lever_factor", "offer_until",
+        "won_back_day",
         "lost_before_day", "points",
     )
     INT = ("person", "segment", "channel", "purchases", "complaints", "status", "products",

@@ -250,9 +250,9 @@ class Model(Acquisition, Levers):
             elif beta:
                 np.multiply(f, a.bh[:m], out=h)
             else:
-                # Nothing moves hazards in this run, so h is the baseline itself (the scratch
-                # column keeps the baseline it was given when the customer arrived).
-                h = a.bh[:m]
+                # Copied, not aliased: the levers change bh between steps, and a.h must stay the
+                # hazard of the last day (read by the truth and by the retention log).
+                np.copyto(h, a.bh[:m])
             cum_h = a.cum_h[:m]
             cum_h += h
             gone = np.flatnonzero(cum_h >= a.clock[:m])
@@ -356,6 +356,7 @@ class Model(Acquisition, Levers):
         a.write_back(c, rows)
         c.hazard[ids] = hazard
         c.sat_factor[ids] = f
+        c.lever_factor[ids] = a.offer_mult[rows] * a.loyal_mult[rows]
         c.lost_day[ids] = when
         c.status[ids] = LOST
         self.market.status[c.person[ids]] = LOST

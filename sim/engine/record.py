@@ -287,9 +287,10 @@ def _truth(model, seg_names) -> pd.DataFrame:
     hazard[a.cid[rows]] = a.h[rows]
     # Competing risks: the largest part of the hazard at the moment of leaving names the latent
     # reason: baseline, the excess from low satisfaction, or the excess from competitor offers.
+    # The baseline in force includes the levers' cuts (a running offer, a loyalty tier).
     lost = status == LOST
     f = c.col("sat_factor")[lost]
-    base = c.col("base_hazard")[lost]
+    base = c.col("base_hazard")[lost] * c.col("lever_factor")[lost]
     parts = np.stack([base * np.minimum(f, 1.0), base * np.maximum(f - 1.0, 0.0),
                       hazard[lost] - base * f])
     reason = np.zeros(n, dtype=np.int64)
