@@ -234,8 +234,8 @@ class Loyalty(Record):
         "fraction", "purchase-rate increase of light and moderate buyers (personal rate below "
         "the segment mean); heavy buyers do not change", lo=0, hi=5
     )
-    silver_spend: float = param("EUR", "spend since joining that reaches the middle tier", lo=0)
-    gold_spend: float = param("EUR", "spend since joining that reaches the top tier", lo=0)
+    silver_spend: float = param("EUR", "spend as a member that reaches the middle tier", lo=0)
+    gold_spend: float = param("EUR", "spend as a member that reaches the top tier", lo=0)
 
 
 @dataclass(frozen=True, kw_only=True)

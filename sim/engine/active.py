@@ -101,6 +101,17 @@ class ActiveSet:
         self.row_of[ids] = np.arange(self.m, self.m + k)
         self.m += k
 
+    def move_satisfaction(self, rows, delta) -> None:
+        """Add ``delta`` (a number or one per row) to the satisfaction of ``rows``, kept within
+        [0, 1]. Each row must appear once: a customer moved twice needs two calls."""
+        base = self.sb[rows]
+        s = base + self.dev[rows]
+        s += delta
+        np.minimum(s, 1.0, out=s)
+        np.maximum(s, 0.0, out=s)
+        s -= base
+        self.dev[rows] = s
+
     def rehazard(self, rows) -> None:
         """Recompute the working hazard of ``rows`` after a lever's multiplier changed."""
         self.bh[rows] = self.base_h[rows] * self.offer_mult[rows] * self.loyal_mult[rows]

@@ -7,9 +7,10 @@ Mixed into :class:`~sim.engine.model.Model`. Each lever books its cost in the le
   customer would have left in that time anyway is judged from the latent truth (the customer's
   own churn clock at the current hazard) and logged, so the waste can be measured;
 * **loyalty programme**: every active customer is a member while it runs; points are the spend
-  since joining and set the tier; the hazard falls by a third, two thirds or all of
-  ``hazard_reduction`` by tier, price sensitivity falls, light and moderate buyers buy more
-  often, and every member's purchases earn rewards (minus breakage), heavy buyers' included;
+  as a member (kept if the programme pauses) and set the tier; the hazard falls by a third,
+  two thirds or all of ``hazard_reduction`` by tier, price sensitivity falls, light and
+  moderate buyers buy more often, and every member's purchases earn rewards (minus breakage),
+  heavy buyers' included;
 * **cross- and up-sell**: a latent fit decides who takes another product (higher rate and
   spend); a declined contact may annoy;
 * **win-back**: success decays with time since the loss; a won-back customer starts a second
@@ -27,6 +28,7 @@ import math
 
 import numpy as np
 
+from ..actions import ID_FIELDS
 from ..errors import ActionsError
 from .market import ACTIVE, LOST
 
@@ -68,8 +70,7 @@ class Levers:
 
     def _pull_levers(self, actions, day: int) -> None:
         """Carry out the cycle's campaigns and programme changes (after the ledger opened)."""
-        ids = {name: self._checked_ids(name, getattr(actions, name), day)
-               for name in ("retention_offers", "cross_sell", "winback")}
+        ids = {name: self._checked_ids(name, getattr(actions, name), day) for name in ID_FIELDS}
         self._loyalty_switch(actions.loyalty, day)
         if actions.loyalty:
             self._loyalty_tiers()
@@ -128,7 +129,7 @@ class Levers:
             return
         a.offer_mult[rows] = 1.0 - ro.hazard_reduction
         a.rehazard(rows)
-        self._nudge(rows, ro.satisfaction_boost)
+        self.active.move_satisfaction(rows, ro.satisfaction_boost)
         until = day + ro.duration_days
         c.offer_until[took] = until
         self._expiry.setdefault(math.ceil(until), []).append(took)
@@ -144,12 +145,6 @@ class Levers:
         rows = a.row_of[ids]
         a.offer_mult[rows] = 1.0
         a.rehazard(rows)
-
-    def _nudge(self, rows: np.ndarray, amount: float) -> None:
-        """Move the satisfaction of ``rows`` by ``amount``, kept within [0, 1]."""
-        a = self.active
-        s = np.clip(a.sb[rows] + a.dev[rows] + amount, 0.0, 1.0)
-        a.dev[rows] = s - a.sb[rows]
 
     # -- loyalty programme ------------------------------------------------------------------------
     def _loyalty_switch(self, on: bool, day: int) -> None:
@@ -181,13 +176,14 @@ class Levers:
         light = rows[a.rate[rows] < self.seg_mean_rate[a.seg[rows]]]
         a.lifted[light] = True
         a.set_rate(light, a.rate[light] * (1.0 + lo.rate_lift), now)
-        a.loyal_mult[rows] = 1.0 - lo.hazard_reduction / 3.0
-        a.rehazard(rows)
+        self._loyalty_tiers(rows)
 
-    def _loyalty_tiers(self) -> None:
-        """Members' tiers from their points (spend since joining) set their hazard cut."""
+    def _loyalty_tiers(self, rows: np.ndarray | None = None) -> None:
+        """Members' tiers from their points (spend as members) set their hazard cut: a third,
+        two thirds or all of ``hazard_reduction`` (default rows: every member)."""
         lo, a, c = self.sc.loyalty, self.active, self.cust
-        rows = np.flatnonzero(a.member[: a.m])
+        if rows is None:
+            rows = np.flatnonzero(a.member[: a.m])
         points = c.points[a.cid[rows]]
         tier = (points >= lo.silver_spend).astype(float) + (points >= lo.gold_spend)
         a.loyal_mult[rows] = 1.0 - lo.hazard_reduction * (1.0 + tier) / 3.0
@@ -201,7 +197,7 @@ class Levers:
             return
         lo = self.sc.loyalty
         spent = amount[member]
-        np.add.at(self.cust.points, ids[member], spent)
+        self.cust.points[ids[member]] += spent  # a day's buyers are distinct customers
         self.ledger.add("cost_loyalty", float(spent.sum()) * lo.reward_rate * (1 - lo.breakage))
 
     # -- fairness ---------------------------------------------------------------------------------
@@ -216,7 +212,7 @@ class Levers:
         a, c = self.active, self.cust
         rows = np.flatnonzero(a.alive[: a.m])
         rows = rows[c.acquired_day[a.cid[rows]] <= day - fair.loyal_tenure_days]
-        self._nudge(rows, -fair.penalty * excess)
+        self.active.move_satisfaction(rows, -fair.penalty * excess)
 
     # -- cross- and up-sell -----------------------------------------------------------------------
     def _cross_sell(self, ids: np.ndarray, day: int, collaborative: bool) -> None:
@@ -234,7 +230,7 @@ class Levers:
         self.ledger.add("cost_cross_sell", float(cost.sum()))
         self._log_campaign("cross_sell", day, ids, took, cost, np.zeros(ids.size, bool))
         if annoyed.any():
-            self._nudge(rows[annoyed], -cs.annoyance_penalty)
+            self.active.move_satisfaction(rows[annoyed], -cs.annoyance_penalty)
         if took.any():
             won, rows = ids[took], rows[took]
             c.products[won] += 1

@@ -386,10 +386,10 @@ class Model(Acquisition, Levers):
         a = self.active
         ends, cids, waits, resolved = zip(*outcomes, strict=True)
         rows = a.row_of[np.array(cids)]
-        wait, resolved = np.array(waits), np.array(resolved)
+        end, wait, resolved = np.array(ends), np.array(waits), np.array(resolved)
         here = rows >= 0  # the others left meanwhile
         if not here.all():
-            rows, wait, resolved = rows[here], wait[here], resolved[here]
+            rows, end, wait, resolved = rows[here], end[here], wait[here], resolved[here]
             if not rows.size:
                 return
         seg = a.seg[rows]
@@ -401,24 +401,16 @@ class Model(Acquisition, Levers):
         delta += np.where(resolved, w_resolved, -w_unresolved)
         delta *= self._service_sens[seg]
         if len(set(cids)) == len(cids):
-            picks = [slice(None)]
-        else:
-            # Rank of each contact among its customer's by end (0 = first): its position in
-            # the sort by customer, then end, minus the position where the customer's run
-            # begins.
-            end = np.array(ends)
-            order = np.lexsort((end[here] if not here.all() else end, rows))
-            same = np.concatenate([[False], rows[order[1:]] == rows[order[:-1]]])
-            pos = np.arange(rows.size)
-            rank = np.empty(rows.size, dtype=np.int64)
-            rank[order] = pos - np.maximum.accumulate(np.where(same, 0, pos))
-            picks = [rank == k for k in range(int(rank.max()) + 1)]
-        for pick in picks:  # each pick holds every customer at most once
-            r = rows[pick]
-            base = a.sb[r]
-            s = base + a.dev[r]
-            s += delta[pick]
-            np.minimum(s, 1.0, out=s)
-            np.maximum(s, 0.0, out=s)
-            s -= base
-            a.dev[r] = s
+            a.move_satisfaction(rows, delta)
+            return
+        # A customer with several contacts gets them in order of ending, since each effect is
+        # clipped and builds on the last: rank each contact among its customer's (0 = first to
+        # end) as its position in the sort by customer, then end, minus where the run begins.
+        order = np.lexsort((end, rows))
+        same = np.concatenate([[False], rows[order[1:]] == rows[order[:-1]]])
+        pos = np.arange(rows.size)
+        rank = np.empty(rows.size, dtype=np.int64)
+        rank[order] = pos - np.maximum.accumulate(np.where(same, 0, pos))
+        for k in range(int(rank.max()) + 1):  # each rank holds every customer at most once
+            pick = rank == k
+            a.move_satisfaction(rows[pick], delta[pick])
