@@ -75,6 +75,23 @@ class Actions:
     collaborative: bool = False
     welcome_discount: float = 0.0
 
+    def __repr__(self) -> str:
+        # Campaign lists run to thousands of ids: show how many and the first few, and leave out
+        # fields at their defaults, so a plan reads at a glance in a notebook or a log.
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value == f.default:
+                continue
+            if f.name in ID_FIELDS:
+                head = ", ".join(map(str, value[:3]))
+                more = ", ..." if len(value) > 3 else ""
+                value = f"<{len(value)} id{'s' if len(value) != 1 else ''}: {head}{more}>"
+            else:
+                value = repr(value)
+            parts.append(f"{f.name}={value}")
+        return f"Actions({', '.join(parts)})"
+
     def replace(self, **changes) -> Actions:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)

@@ -268,3 +268,11 @@ def test_configure_unknown_parameter():
 def test_unknown_preset_name():
     with pytest.raises(ValueError, match="operational"):
         strategies.get("operatonal")
+
+
+def test_repr_shows_a_plan_at_a_glance():
+    plan = Actions(mass_spend=5_000.0, retention_offers=tuple(range(2_000)), cross_sell=(7,),
+                   loyalty=True)
+    assert repr(plan) == ("Actions(mass_spend=5000.0, retention_offers=<2000 ids: 0, 1, 2, ...>, "
+                          "cross_sell=<1 id: 7>, loyalty=True)")
+    assert repr(Actions()) == "Actions()"

@@ -94,7 +94,7 @@ def test_features_use_the_optional_columns_present_and_only_active_rows():
     assert list(X.index) == [0, 1, 3]                    # the lost customer 2 is not scored
     assert X["products"].tolist() == [2.0, 1.0, 3.0]
     assert X["loyalty_member"].tolist() == [1.0, 0.0, 0.0]
-    assert "offers_received" not in X.columns and "won_back" not in X.columns
+    assert "offers_received" not in X.columns and "lives" not in X.columns
     assert all(dtype == np.float64 for dtype in X.dtypes)
     # With nobody active the matrix is empty but keeps its columns.
     empty = features(tiny().assign(status=pd.Categorical(["lost"] * 4,

@@ -55,8 +55,10 @@ def test_campaign_log_matches_the_timeline_counts(result):
     assert counts.loc["winback", "took"] == tl["won_back"].sum()
     assert cp.loc[cp["campaign"] == "retention", "cost"].sum() == pytest.approx(
         tl["cost_retention"].sum())
-    # Only retention offers carry the truth about waste.
+    # Only retention offers carry the truth about waste; it is unknown (NA) for the others.
     assert not cp.loc[cp["campaign"] != "retention", "would_have_left"].any()
+    assert cp.loc[cp["campaign"] != "retention", "would_have_left"].isna().all()
+    assert cp.loc[cp["campaign"] == "retention", "would_have_left"].notna().all()
 
 
 def test_retention_waste_is_measured_against_the_truth(result):

@@ -89,11 +89,11 @@ FEATURES = (
     "products",
     "offers_received",
     "loyalty_member",
-    "won_back",
+    "lives",
     # Segment, one-hot.
     "segment",
 )
-_OPTIONAL = ("products", "offers_received", "loyalty_member", "won_back")
+_OPTIONAL = ("products", "offers_received", "loyalty_member", "lives")
 _KINDS = ("logistic", "gbm")
 
 
@@ -145,7 +145,8 @@ def features(customers: pd.DataFrame) -> pd.DataFrame:
     * ``complaints``, ``contacts``, ``unresolved``: counts.
     * ``mean_wait_minutes``: mean wait in the service queue (minutes); 0 with ``no_contact = 1``
       for a customer who never contacted the service centre.
-    * ``products``, ``offers_received``, ``loyalty_member`` (0/1), ``won_back``: when present.
+    * ``products``, ``offers_received``, ``loyalty_member`` (0/1), ``lives`` (1 + times won
+      back): when present.
     * ``segment=<name>``: 0/1 per segment (every category of the column, so the columns are
       the same from cycle to cycle even when a segment has no active customer).
 

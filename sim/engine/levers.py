@@ -104,6 +104,9 @@ class Levers:
         return 1.0 + self.sc.collaboration.fit_boost if collaborative else 1.0
 
     def _log_campaign(self, campaign: str, day: int, ids, accepted, cost, would_have_left):
+        """One chunk of the campaign log; ``would_have_left`` (the truth) only for retention."""
+        if would_have_left is None:
+            would_have_left = np.zeros(ids.size, dtype=bool)  # masked as NA in the table
         self._campaigns.append((day, CAMPAIGNS.index(campaign), ids, accepted, cost,
                                 would_have_left))
 
@@ -228,7 +231,7 @@ class Levers:
         self.ledger.add("cross_sell_contacts", ids.size)
         self.ledger.add("cross_sell_accepted", int(took.sum()))
         self.ledger.add("cost_cross_sell", float(cost.sum()))
-        self._log_campaign("cross_sell", day, ids, took, cost, np.zeros(ids.size, bool))
+        self._log_campaign("cross_sell", day, ids, took, cost, None)
         if annoyed.any():
             self.active.move_satisfaction(rows[annoyed], -cs.annoyance_penalty)
         if took.any():
@@ -249,7 +252,7 @@ class Levers:
         self.ledger.add("winback_contacts", ids.size)
         self.ledger.add("won_back", int(back.sum()))
         self.ledger.add("cost_winback", float(cost.sum()))
-        self._log_campaign("winback", day, ids, back, cost, np.zeros(ids.size, bool))
+        self._log_campaign("winback", day, ids, back, cost, None)
         won = ids[back]
         if not won.size:
             return

@@ -261,16 +261,19 @@ def _campaigns(chunks: list[tuple]) -> pd.DataFrame:
             "customer_id": np.zeros(0, np.int64),
             "campaign": pd.Categorical([], categories=CAMPAIGNS),
             "accepted": np.zeros(0, bool), "cost": np.zeros(0),
-            "would_have_left": np.zeros(0, bool)})
+            "would_have_left": pd.array([], dtype="boolean")})
     sizes = [len(ch[2]) for ch in chunks]
+    codes = np.repeat([ch[1] for ch in chunks], sizes)
+    retention = CAMPAIGNS.index("retention")
     return pd.DataFrame({
         "day": np.repeat([ch[0] for ch in chunks], sizes).astype(np.int64),
         "customer_id": np.concatenate([ch[2] for ch in chunks]),
-        "campaign": pd.Categorical.from_codes(np.repeat([ch[1] for ch in chunks], sizes),
-                                              categories=CAMPAIGNS),
+        "campaign": pd.Categorical.from_codes(codes, categories=CAMPAIGNS),
         "accepted": np.concatenate([ch[3] for ch in chunks]),
         "cost": np.concatenate([ch[4] for ch in chunks]).astype(float),
-        "would_have_left": np.concatenate([ch[5] for ch in chunks]),
+        # Known only for retention offers; NA (not False) for the other campaigns.
+        "would_have_left": pd.arrays.BooleanArray(np.concatenate([ch[5] for ch in chunks]),
+                                                  mask=codes != retention),
     })
 
 
