@@ -147,6 +147,23 @@ class RandomStrategy:
             agents=rnd.randint(1, view.prices["max_agents"]),
             crm_system=rnd.random() < 0.5,
         )
+        # Now and then every CRM lever, on a few customers, so conservation is checked with
+        # second lives, partner referrals and campaigns too.
+        if rnd.random() < 0.5:
+            cu = view.customers
+            active = cu.loc[cu["status"] == "active", "customer_id"].tolist()
+            lost = cu.loc[cu["status"] == "lost", "customer_id"].tolist()
+            actions = actions.replace(
+                retention_offers=rnd.sample(active, min(len(active), rnd.randint(0, 20))),
+                cross_sell=rnd.sample(active, min(len(active), rnd.randint(0, 20))),
+                winback=rnd.sample(lost, min(len(lost), rnd.randint(0, 20))),
+                loyalty=rnd.random() < 0.5, collaborative=rnd.random() < 0.5,
+                training_spend=rnd.choice([0.0, 500.0]),
+                welcome_discount=rnd.choice([0.0, 0.2]))
+        # The levers go first if the plan does not fit.
+        if planned_spend(actions, self.sc) > view.budget:
+            actions = actions.replace(retention_offers=(), cross_sell=(), winback=(),
+                                      loyalty=False, collaborative=False, training_spend=0.0)
         # Never over budget: fewer agents and no CRM system first, then less marketing.
         while actions.agents > 1 and planned_spend(
                 actions.replace(mass_spend=0.0, targeted_spend=0.0), self.sc) > view.budget:
@@ -173,11 +190,13 @@ def check_invariants(sc: Scenario, result, strategy: RandomStrategy) -> None:
     np.testing.assert_array_equal(tl["prospects_end"] + tl["active_end"] + tl["lost_total"],
                                   sc.market_size)
     np.testing.assert_array_equal(tl["active_start"].iloc[1:], tl["active_end"].iloc[:-1])
+    # Won-back customers return from the lost to the active (they are not acquired again).
     np.testing.assert_array_equal(tl["active_end"],
-                                  tl["active_start"] + tl["acquired"] - tl["lost"])
-    np.testing.assert_array_equal(tl["lost_total"], tl["lost"].cumsum())
+                                  tl["active_start"] + tl["acquired"] + tl["won_back"] - tl["lost"])
+    np.testing.assert_array_equal(tl["lost_total"], (tl["lost"] - tl["won_back"]).cumsum())
     np.testing.assert_array_equal(
-        tl["acquired"], tl["acquired_mass"] + tl["acquired_targeted"] + tl["acquired_referral"])
+        tl["acquired"], tl["acquired_mass"] + tl["acquired_targeted"] + tl["acquired_referral"]
+        + tl["acquired_partner"])
 
     # -- money ----------------------------------------------------------------------------------
     costs = [c for c in tl.columns if c.startswith("cost_") and c != "cost_total"]
@@ -199,7 +218,7 @@ def check_invariants(sc: Scenario, result, strategy: RandomStrategy) -> None:
     n_initial = int((cu["channel"] == "initial").sum())
     assert n_initial == sc.initial_customers
     assert len(cu) == sc.initial_customers + int(tl["acquired"].sum())
-    for channel in ("mass", "targeted", "referral"):
+    for channel in ("mass", "targeted", "referral", "partner"):
         assert (cu["channel"] == channel).sum() == tl[f"acquired_{channel}"].sum()
     assert (cu["status"] == "active").sum() == tl["active_end"].iloc[-1]
     assert (cu["status"] == "lost").sum() == tl["lost_total"].iloc[-1]

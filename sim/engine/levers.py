@@ -270,6 +270,7 @@ class Levers:
                         price_sens=self.seg_price_sens, referral=self.seg_referral)
         if self.actions.loyalty:
             self._enrol(won, float(day))
+        self.n_lost -= won.size  # lost_total counts the customers lost now
 
     # -- partner referrals ------------------------------------------------------------------------
     def _partner_referrals(self, n_active: int) -> int:
