@@ -25,6 +25,7 @@ STREAMS = (
     "competitors",  # competitor waves: timing and reach
     "offers",  # strategy-driven offers (retention, cross-sell, win-back)
     "handling",  # handling times of service contacts, drawn in blocks
+    "fit",  # each person's latent fit for cross-sold products, drawn on first use
 )
 
 

@@ -131,6 +131,7 @@ class ActiveSet:
     def retire(self, rows: np.ndarray) -> None:
         """Customers at ``rows`` left: they stop buying, leaving, speaking and being reached."""
         self.alive[rows] = False
+        self.member[rows] = self.lifted[rows] = False  # levers skip them until compaction
         self.bh[rows] = 0.0
         self.rate[rows] = 0.0
         self.voice0[rows] = 0.0

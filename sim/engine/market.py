@@ -12,6 +12,8 @@ acquired, stored as numpy columns that grow by doubling, in acquisition order (c
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 __all__ = ["ACTIVE", "CHANNELS", "LOSS_REASONS", "LOST", "PROSPECT", "CustomerBase", "Market"]
@@ -47,9 +49,12 @@ class Market:
     scenario : Scenario
     rng : numpy.random.Generator
         The run's ``market`` stream; used only here, so the people do not depend on strategy.
+    fit_rng : numpy.random.Generator, optional
+        The run's ``fit`` stream, for :attr:`fit` (drawn on first use).
     """
 
-    def __init__(self, scenario, rng: np.random.Generator):
+    def __init__(self, scenario, rng: np.random.Generator,
+                 fit_rng: np.random.Generator | None = None):
         segs = scenario.segments
         n = scenario.market_size
         self.size = n
@@ -91,13 +96,25 @@ class Market:
         k = churn_shape[init]
         tenure = -self.initial_acquired_day
         self.base_hazard[init] = h * rng.gamma(k, 1.0 / (k + h * tenure))
-        # Latent fit for another product (cross- and up-sell), in (0, 1): higher for people who
-        # buy more often than their segment, so purchase frequency, which the firm sees, is a
-        # useful but imperfect guide to it. Drawn last, so the other draws stay put.
-        slope = scenario.cross_sell.fit_slope
-        mean_rate = np.array([s.purchase_rate for s in segs])[seg] / 365.0
-        z = slope * np.log(self.rate / mean_rate) + rng.normal(0.0, 1.0, n)
-        self.fit = 1.0 / (1.0 + np.exp(-z))
+        self._scenario = scenario
+        self._fit_rng = fit_rng
+
+    @cached_property
+    def fit(self) -> np.ndarray:
+        """Latent fit of each person for another product (cross- and up-sell), in (0, 1).
+
+        Higher for people who buy more often than their segment, so purchase frequency, which
+        the firm sees, is a useful but imperfect guide to it. Drawn for everybody at once from
+        the run's ``fit`` stream on first use, so it is the same whichever strategy runs and
+        whenever it first cross-sells, and a run that never cross-sells never pays for it.
+        """
+        if self._fit_rng is None:
+            raise RuntimeError("this market was made without a fit stream")
+        segs = self._scenario.segments
+        mean_rate = np.array([s.purchase_rate for s in segs])[self.segment] / 365.0
+        z = (self._scenario.cross_sell.fit_slope * np.log(self.rate / mean_rate)
+             + self._fit_rng.normal(0.0, 1.0, self.size))
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 class CustomerBase:

@@ -80,7 +80,7 @@ class Model(Acquisition, Levers):
         self.streams = Streams(seed)
         self.seed = self.streams.seed
         self.env = simpy.Environment()
-        self.market = Market(sc, self.streams.numpy("market"))
+        self.market = Market(sc, self.streams.numpy("market"), self.streams.numpy("fit"))
         self.rng_acq = self.streams.numpy("acquisition")
         self.rng_buy = self.streams.numpy("purchases")
         self.rng_spend = self.streams.numpy("spend")
@@ -161,8 +161,8 @@ class Model(Acquisition, Levers):
         self._apply_outcomes(self.sc.horizon_days)
         if self.ledger.open:
             self.ledger.close(self, self.sc.horizon_days)
-        rows = slice(0, self.active.m)
-        self.active.write_back(self.cust, rows)
+        # Only the customers still here: a retired row's state was written back when it left.
+        self.active.write_back(self.cust, np.flatnonzero(self.active.alive[: self.active.m]))
         return build_result(self)
 
     def _crm_cycle(self):
@@ -174,8 +174,12 @@ class Model(Acquisition, Levers):
             self._apply_outcomes(start)
             if cycle:
                 self.ledger.close(self, start)
-            self.active.compact()
-            self._retired_rows = 0
+            # Rows of customers who left stay in the working set, inert (no hazard, no
+            # purchases, no voice), until they are an eighth of it: compacting every cycle
+            # cost more than carrying them through the daily step.
+            if self._retired_rows > self.active.m // 8:
+                self.active.compact()
+                self._retired_rows = 0
             view = make_view(self, cycle, start)
             try:
                 actions = self.strategy(view)
