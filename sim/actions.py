@@ -194,8 +194,10 @@ def _customer_ids(name: str, ids) -> tuple[int, ...]:
 def price_list(scenario) -> Mapping[str, float]:
     """The firm's own price list: what each lever costs and the service targets (read-only).
 
-    This is what a strategy sees as ``view.prices``; a firm knows its costs, not its customers'
-    latent behaviour. Money in EUR, times in minutes or hours as named.
+    This is what a strategy sees as ``view.prices``; a firm knows its costs and the terms of its
+    own offers (how long a retention offer runs, how many product lines it sells), not its
+    customers' latent behaviour (who accepts, how much an offer cuts their risk). Money in EUR,
+    times in days, minutes or hours as named.
     """
     srv = scenario.service
     return MappingProxyType({
@@ -206,12 +208,15 @@ def price_list(scenario) -> Mapping[str, float]:
         "crm_system_cost_per_cycle": srv.crm_system_cost_per_cycle,
         "retention_contact_cost": scenario.retention.contact_cost,
         "retention_incentive_cost": scenario.retention.incentive_cost,
+        "retention_offer_days": scenario.retention.duration_days,
         "cross_sell_contact_cost": scenario.cross_sell.contact_cost,
+        "max_products": scenario.cross_sell.max_products,
         "winback_contact_cost": scenario.winback.contact_cost,
         "winback_incentive_cost": scenario.winback.incentive_cost,
         "loyalty_cost_per_cycle": scenario.loyalty.fixed_cost_per_cycle,
         "loyalty_reward_rate": scenario.loyalty.reward_rate,
         "collaboration_cost_per_cycle": scenario.collaboration.cost_per_cycle,
+        "annual_discount_rate": scenario.annual_discount_rate,
         "max_agents": srv.max_agents,
         "open_hours": srv.open_hours,
         "wait_target_minutes": srv.wait_target_minutes,

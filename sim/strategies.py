@@ -5,32 +5,57 @@ A strategy is any callable ``strategy(view) -> Actions``. Students write plain f
     def my_strategy(view):
         return sim.Actions(mass_spend=8_000, agents=2)
 
-The presets below each embody one CRM model of the course. They work as they are
-(``sim.run(scenario, strategies.operational)``) and any of their parameters can be changed into
-a new, differently named strategy with ``configure``::
+The presets below each embody one CRM model of the course (SOURCE-DIGEST section 5: the four
+models are complementary) or one lifecycle step (section 4):
+
+================ ===================================================================
+``transactional`` no CRM: the production-era firm (mass marketing, one agent)
+``operational``   serve fast and without error: Erlang-C staffing, CRM system, training
+``analytical``    a churn model on the firm's records targets retention offers
+``collaborative`` shared customer knowledge: resolution, offer fit, partner referrals
+``strategic``     customer-based cost model: acquire profitable segments, drop the rest
+``loyalty``       a loyalty programme for every customer
+``winback``       win back recently lost customers who were worth keeping
+``full_crm``      the four models together, each where it pays on this market
+================ ===================================================================
+
+Every preset except ``transactional`` stands on the operational front office (the records
+every other model uses), so comparing, say, ``analytical`` with ``operational`` isolates what
+the churn model adds. They work as they are (``sim.run(scenario, strategies.analytical)``) and
+any parameter can be changed into a new, differently named strategy with ``configure``::
 
     busy = strategies.operational.configure(service_level=0.9)
     busy.name   # 'operational(service_level=0.9)'
 
-Every preset keeps within the cycle budget on its own, cutting marketing first, then the CRM
-system, then agents.
+Every preset keeps within the cycle budget on its own (:func:`sim.planning.fit_budget`).
 
 A strategy that decides from the KPIs alone may say so with an attribute
 ``reads_customers = False`` (presets take it as an argument). The engine then skips building
 the per-customer table of each cycle's view, which is most of the cost of a CRM cycle in a large
 market; ``view.customers`` of such a view raises an error that says why.
+
+A strategy that learns during a run (the churn model, the record of whom it contacted) keeps
+that memory per run: the engine calls ``strategy.for_run()`` when a run starts, if the strategy
+has one, and uses what it returns. So one preset object can serve many runs, one after another
+or in parallel, without one run's memory leaking into the next.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable
 
-from .actions import Actions, plan_cost
-from .analytics.queueing import agents_needed
+import numpy as np
+import pandas as pd
 
-__all__ = ["PRESETS", "Preset", "get", "operational", "transactional"]
+from .actions import Actions
+from .analytics.profitability import cost_per_contact, segment_profitability
+from .planning import ContactLog, fit_budget, staff, take_within
+
+__all__ = ["PRESETS", "Preset", "analytical", "collaborative", "full_crm", "get", "loyalty",
+           "operational", "strategic", "transactional", "winback"]
+
+TARGETS = ("expected_value", "risk", "value", "random")
 
 
 class Preset:
@@ -39,7 +64,8 @@ class Preset:
     Parameters
     ----------
     func : callable
-        ``func(view, **params) -> Actions``; its keyword defaults are the preset's parameters.
+        ``func(view, **params) -> Actions``, or ``func(view, memory, **params)`` when
+        ``memory`` is given; its keyword defaults are the preset's parameters.
     name : str
         Readable name shown in results and reports.
     source : str
@@ -48,16 +74,22 @@ class Preset:
         Parameter values differing from the defaults.
     reads_customers : bool
         Whether ``func`` reads ``view.customers`` (False spares the engine building it).
+    memory : callable, optional
+        ``memory(params) -> object``: builds what the strategy remembers during one run
+        (a fresh one for each run, see :meth:`for_run`).
     """
 
     def __init__(self, func: Callable, name: str, source: str, params: dict | None = None,
-                 *, reads_customers: bool = True):
+                 *, reads_customers: bool = True, memory: Callable | None = None):
         self._func = func
         self._base = name
         self.source = source
         self.reads_customers = bool(reads_customers)
+        self._memory_factory = memory
+        self._memory = None
         sig = inspect.signature(func)
-        self.defaults = {k: p.default for k, p in list(sig.parameters.items())[1:]}
+        skip = 2 if memory is not None else 1
+        self.defaults = {k: p.default for k, p in list(sig.parameters.items())[skip:]}
         self.params = {**self.defaults, **(params or {})}
         self.__doc__ = func.__doc__
 
@@ -76,96 +108,379 @@ class Preset:
             raise TypeError(f"{self._base} has no parameter {', '.join(map(repr, unknown))}; "
                             f"parameters: {', '.join(self.defaults)}")
         return Preset(self._func, self._base, self.source, {**self.params, **changes},
-                      reads_customers=self.reads_customers)
+                      reads_customers=self.reads_customers, memory=self._memory_factory)
+
+    def for_run(self) -> Preset:
+        """This preset with a fresh memory, for one run (the engine calls it at the start)."""
+        if self._memory_factory is None:
+            return self
+        fresh = Preset(self._func, self._base, self.source, self.params,
+                       reads_customers=self.reads_customers, memory=self._memory_factory)
+        fresh._memory = self._memory_factory(fresh.params)
+        return fresh
 
     def __call__(self, view) -> Actions:
-        return self._func(view, **self.params)
+        if self._memory_factory is None:
+            return self._func(view, **self.params)
+        if self._memory is None or view.cycle == 0:
+            # Called outside the engine (which uses for_run): start a memory on the first cycle.
+            self._memory = self._memory_factory(self.params)
+        return self._func(view, self._memory, **self.params)
 
     def __repr__(self) -> str:
         return f"<strategy {self.name}>"
 
-
-def _fit_budget(actions: Actions, view) -> Actions:
-    """Cut the plan until it fits the cycle budget: targeted marketing first, then mass
-    marketing, then the CRM system, then agents (never below one).
-
-    A scenario's budget always pays for one agent (``Scenario`` checks it), so this ends with
-    a valid plan.
-    """
-    def over(plan: Actions) -> float:
-        return plan_cost(plan, view.prices, view.cycle_days) - view.budget
-
-    if over(actions) <= 0:
-        return actions
-    wanted = actions
-    # Cutting targeted spend to zero also saves the data cost.
-    actions = actions.replace(targeted_spend=max(0.0, actions.targeted_spend - over(actions)))
-    if over(actions) > 0:
-        actions = actions.replace(mass_spend=max(0.0, actions.mass_spend - over(actions)))
-    if over(actions) > 0 and actions.crm_system:
-        actions = actions.replace(crm_system=False)
-    agent_cycle = view.prices["agent_cost_per_day"] * view.cycle_days
-    while over(actions) > 0 and actions.agents > 1:
-        shed = max(1, math.ceil(over(actions) / agent_cycle)) if agent_cycle > 0 else 1
-        actions = actions.replace(agents=max(1, actions.agents - shed))
-    # Shedding agents may have freed room: give back the CRM system, then mass marketing.
-    if wanted.crm_system and not actions.crm_system:
-        with_system = actions.replace(crm_system=True)
-        if over(with_system) <= 0:
-            actions = with_system
-    room = -over(actions)
-    if room > 0 and actions.mass_spend < wanted.mass_spend:
-        actions = actions.replace(mass_spend=min(wanted.mass_spend, actions.mass_spend + room))
-    if over(actions) > 0:  # rounding: give back the last cents of marketing
-        actions = actions.replace(mass_spend=max(0.0, actions.mass_spend - over(actions)))
-    return actions
+    def __reduce__(self):
+        # Pickled (for a process pool) without the memory of any run in progress.
+        return (_rebuild, (self._func, self._base, self.source, self.params,
+                           self.reads_customers, self._memory_factory))
 
 
-def _transactional(view, *, mass_spend: float = 12_000.0, agents: int = 1) -> Actions:
-    """No CRM: the production-era firm. Mass marketing to win customers, the minimum of service,
-    no customer database in use ([000] history: "produce first, then look for a buyer")."""
-    return _fit_budget(Actions(mass_spend=mass_spend, agents=agents), view)
+def _rebuild(func, name, source, params, reads_customers, memory) -> Preset:
+    return Preset(func, name, source, params, reads_customers=reads_customers, memory=memory)
+
+
+class _Memory:
+    """What a preset remembers during one run: its churn model and whom it contacted when."""
+
+    def __init__(self, params: dict):
+        self.params = params
+        self._tracker = None
+        self.offered = ContactLog()
+        self.cross_sold = ContactLog()
+        self.winback = ContactLog()
+
+    @property
+    def tracker(self):
+        if self._tracker is None:  # scikit-learn is imported only by strategies that use it
+            from .analytics.churn_model import ChurnTracker
+
+            self._tracker = ChurnTracker(self.params.get("churn_model", "logistic"))
+        return self._tracker
+
+
+# -- building blocks ----------------------------------------------------------------------------
+def _front_office(view, *, mass_spend, service_level, crm_system, training_spend,
+                  initial_agents=2) -> Actions:
+    """The operational base every CRM preset shares: marketing, staffing, system, training."""
+    return Actions(mass_spend=mass_spend,
+                   agents=staff(view, service_level, initial_agents=initial_agents),
+                   crm_system=crm_system, training_spend=training_spend if crm_system else 0.0)
+
+
+def _retention_targets(view, memory: _Memory, *, budget: float, target: str,
+                       save_rate: float, value_horizon_days: float, exclude=()) -> tuple:
+    """Customers to offer a retention incentive, best first, within ``budget`` (EUR)."""
+    if target not in TARGETS:
+        raise ValueError(f"target = {target!r}: choose one of {', '.join(TARGETS)}")
+    prices = view.prices
+    contact = prices["retention_contact_cost"]
+    if budget <= 0 or view.n_active == 0:
+        return ()
+    from .analytics.churn_model import expected_value_saved, predicted_value
+
+    customers = view.customers
+    # Only the active customers the firm has not offered anything in the offer's lifetime.
+    ids = customers.loc[customers["status"] == "active", "customer_id"].to_numpy()
+    ids = ids[memory.offered.since(ids, view.day) >= prices["retention_offer_days"]]
+    if len(exclude):
+        ids = np.setdiff1d(ids, np.asarray(exclude))
+    if target == "random":
+        # Untargeted: as many offers as the budget buys, to customers drawn at random. The draw
+        # is seeded by the day, never by a global random state, so the run is reproducible.
+        rng = np.random.default_rng([20_241, int(view.day)])
+        pick = rng.permutation(ids)
+        chosen = take_within(pd.Series(np.arange(pick.size, 0, -1), index=pick), budget, contact)
+    else:
+        risk = memory.tracker.update(view).reindex(ids)
+        if target == "risk":
+            priority = risk
+        else:
+            value = predicted_value(customers, value_horizon_days,
+                                    prices["annual_discount_rate"]).reindex(ids)
+            if target == "value":
+                priority = value
+            elif memory.tracker.fitted:
+                # P(lost while the offer runs) from the model's P(lost within a cycle).
+                cycles = prices["retention_offer_days"] / view.cycle_days
+                p_offer = 1.0 - (1.0 - risk) ** cycles
+                accept = _observed_acceptance(view)
+                gain = expected_value_saved(p_offer, value, contact
+                                            + accept * prices["retention_incentive_cost"],
+                                            save_rate)
+                priority = gain[gain > 0]
+            else:
+                # Before the model has enough churners to learn from: the heuristic rank times
+                # value, only for customers worth something.
+                priority = (risk * value)[value > 0]
+        chosen = take_within(priority, budget, contact)
+    memory.offered.record(chosen, view.day)
+    return chosen
+
+
+def _observed_acceptance(view, prior: float = 0.5, weight: float = 20.0) -> float:
+    """Share of retention offers accepted so far, shrunk toward ``prior`` while offers are few."""
+    kpis = view.recent(view.cycle)
+    sent = sum(r.get("offers_sent", 0) for r in kpis)
+    took = sum(r.get("offers_accepted", 0) for r in kpis)
+    return (took + prior * weight) / (sent + weight)
+
+
+def _cross_sell_targets(view, memory: _Memory, *, budget: float, every_days: float,
+                        segments=None) -> tuple:
+    """Customers most likely to take another product: the most frequent buyers for their
+    segment (a fit the firm can see), who hold fewer than the full range and were not
+    contacted in the last ``every_days``."""
+    if budget <= 0:
+        return ()
+    from .analytics.records import observed_days
+
+    customers = view.customers
+    active = customers[(customers["status"] == "active")
+                       & (customers["products"] < view.prices["max_products"])]
+    if segments is not None:
+        active = active[active["segment"].isin(segments)]
+    days = observed_days(active).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pace = np.where(days >= view.cycle_days, active["purchases"].to_numpy() / days, np.nan)
+    pace = pd.Series(pace, index=active["customer_id"].to_numpy())
+    relative = pace / pace.groupby(active["segment"].to_numpy()).transform("mean")
+    ids = relative.index.to_numpy()
+    relative = relative[memory.cross_sold.since(ids, view.day) >= every_days]
+    chosen = take_within(relative, budget, view.prices["cross_sell_contact_cost"])
+    memory.cross_sold.record(chosen, view.day)
+    return chosen
+
+
+def _winback_targets(view, memory: _Memory, *, budget: float, max_days_lost: float,
+                     segments=None) -> tuple:
+    """Recently lost customers who earned the firm money, most valuable per day first, each
+    contacted at most once per loss."""
+    if budget <= 0:
+        return ()
+    from .analytics.records import observed_days
+
+    customers = view.customers
+    lost = customers[(customers["status"] == "lost")
+                     & (view.day - customers["lost_day"] <= max_days_lost)]
+    if segments is not None:
+        lost = lost[lost["segment"].isin(segments)]
+    days = observed_days(lost).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        worth = np.where(days > 0, lost["margin"].to_numpy() / days, np.nan)
+    worth = pd.Series(worth, index=lost["customer_id"].to_numpy())
+    worth = worth[worth > 0]
+    ids = worth.index.to_numpy()
+    # A customer lost again after a win-back may be tried again; one lost once, once.
+    since_loss = (view.day - lost.set_index("customer_id")["lost_day"]).reindex(ids).to_numpy()
+    worth = worth[memory.winback.since(ids, view.day) > since_loss]
+    chosen = take_within(worth, budget, view.prices["winback_contact_cost"])
+    memory.winback.record(chosen, view.day)
+    return chosen
+
+
+def profitable_segments(view, min_profit: float = 0.0) -> tuple[str, ...]:
+    """Segments whose recorded profit per customer-year, service time charged, exceeds
+    ``min_profit`` (EUR); every segment while there is no record yet."""
+    if view.cycle == 0:
+        return tuple(view.segments)
+    table = segment_profitability(view.customers, cost_per_contact(view.recent(3)))
+    keep = table.index[table["profit_per_year"] > min_profit]
+    return tuple(s for s in view.segments if s in set(keep)) or tuple(view.segments)
+
+
+# -- the presets --------------------------------------------------------------------------------
+def _transactional(view, *, mass_spend: float = 12_000.0, agents: int = 1,
+                   welcome_discount: float = 0.0) -> Actions:
+    """No CRM: the production-era firm (SOURCE-DIGEST 1, [000] [001]: "produce first, then look
+    for a buyer"). Mass marketing to win customers, the minimum of service, no customer
+    database in use. A ``welcome_discount`` for newcomers is the classic acquisition deal that
+    loyal customers resent (section 7)."""
+    return fit_budget(Actions(mass_spend=mass_spend, agents=agents,
+                              welcome_discount=welcome_discount), view)
 
 
 def _operational(view, *, mass_spend: float = 12_000.0, service_level: float | None = None,
-                 crm_system: bool = True, initial_agents: int = 2) -> Actions:
-    """Operational CRM ([000] [001] [004]): serve the customer fast and without error.
+                 crm_system: bool = True, training_spend: float = 1_000.0,
+                 initial_agents: int = 2) -> Actions:
+    """Operational CRM (SOURCE-DIGEST 5 and 6, [000] [001] [004]): serve the customer fast and
+    without error.
 
     Staffs the service centre each cycle with the fewest agents that meet the service-level
-    target by Erlang C, forecasting load from last cycle's contacts and handling times (what the
-    firm recorded), and runs a CRM system that gives agents one customer view so more issues
-    are resolved at first contact. Marketing is the same as the transactional firm's, so a
-    comparison isolates the operational levers.
+    target by Erlang C, forecasting load from the firm's own records
+    (:func:`sim.planning.staff`), and runs a CRM system that gives agents one customer view so
+    more issues are resolved at first contact. The system pays back only as far as employees
+    use it: ``training_spend`` (EUR a cycle) builds adoption (section 9: people matter more than
+    technology); ``training_spend=0`` is the "technology without people" trap. Marketing is the
+    transactional firm's, so a comparison isolates the operational levers.
     """
-    prices = view.prices
-    level = prices["service_level_target"] if service_level is None else service_level
-    agents = initial_agents
-    recent = view.recent(3)
-    if recent and recent[-1]["contacts"] > 0:
-        # Forecast: contacts per active customer per day over the last three cycles (a steadier
-        # estimate than one cycle), times today's customers; handling time from the same data.
-        exposure = sum(0.5 * (r["active_start"] + r["active_end"]) * r["days"] for r in recent)
-        contacts = sum(r["contacts"] for r in recent)
-        per_minute = contacts / max(exposure, 1.0) * view.n_active / (prices["open_hours"] * 60)
-        handled = [(r["mean_handle_minutes"], r["contacts"]) for r in recent
-                   if math.isfinite(r["mean_handle_minutes"])]
-        weight = sum(n for _, n in handled)
-        if weight > 0:
-            handle = sum(h * n for h, n in handled) / weight
-            agents = agents_needed(per_minute, handle, prices["wait_target_minutes"], level,
-                                   int(prices["max_agents"]))
-    return _fit_budget(Actions(mass_spend=mass_spend, agents=agents, crm_system=crm_system), view)
+    return fit_budget(_front_office(view, mass_spend=mass_spend, service_level=service_level,
+                                    crm_system=crm_system, training_spend=training_spend,
+                                    initial_agents=initial_agents), view)
 
+
+def _analytical(view, memory, *, offer_budget: float = 3_000.0, target: str = "expected_value",
+                churn_model: str = "logistic", save_rate: float = 0.3,
+                value_horizon_days: float = 3 * 365.0, mass_spend: float = 12_000.0,
+                service_level: float | None = None, training_spend: float = 1_000.0) -> Actions:
+    """Analytical CRM (SOURCE-DIGEST 5 and 6, [000] [001]): data mining on what operational CRM
+    recorded, to design retention campaigns.
+
+    Each cycle a churn model is re-fit on the firm's records
+    (:class:`sim.analytics.churn_model.ChurnTracker`) and up to ``offer_budget`` EUR of
+    retention contacts go to the customers chosen by ``target``:
+
+    * ``"expected_value"``: P(lost while the offer runs) x ``save_rate`` x predicted value -
+      expected offer cost, offered only where positive, best first (DESIGN 3.4);
+    * ``"risk"``: the highest churn scores; ``"value"``: the highest predicted values;
+    * ``"random"``: the same budget spent on customers drawn at random, the untargeted
+      campaign that analytics must beat.
+
+    ``save_rate`` is the firm's assumption of the share of would-be leavers an accepted offer
+    keeps (the true effect is latent). No customer is offered twice while an offer runs.
+    Operational base as :func:`operational`.
+    """
+    plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
+                         crm_system=True, training_spend=training_spend)
+    offers = _retention_targets(view, memory, budget=offer_budget, target=target,
+                                save_rate=save_rate, value_horizon_days=value_horizon_days)
+    return fit_budget(plan.replace(retention_offers=offers), view)
+
+
+def _collaborative(view, memory, *, cross_sell_budget: float = 3_000.0,
+                   cross_sell_every_days: float = 90.0, mass_spend: float = 12_000.0,
+                   service_level: float | None = None,
+                   training_spend: float = 1_000.0) -> Actions:
+    """Collaborative CRM (SOURCE-DIGEST 5, [000] [001] [004]): customer knowledge shared across
+    departments and with partners.
+
+    Runs collaboration every cycle (``scenario.collaboration``: more issues resolved at first
+    contact, better-fitting offers, partner referrals) and uses the shared knowledge where it
+    shows: cross-sell contacts, up to ``cross_sell_budget`` EUR a cycle, to the customers who
+    buy most often for their segment, each at most once every ``cross_sell_every_days``.
+    Operational base as :func:`operational`.
+    """
+    plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
+                         crm_system=True, training_spend=training_spend)
+    contacts = _cross_sell_targets(view, memory, budget=cross_sell_budget,
+                                   every_days=cross_sell_every_days)
+    return fit_budget(plan.replace(collaborative=True, cross_sell=contacts), view)
+
+
+def _strategic(view, *, targeted_spend: float = 8_000.0, mass_spend: float = 2_000.0,
+               min_profit: float = 0.0, service_level: float | None = None,
+               training_spend: float = 1_000.0) -> Actions:
+    """Strategic CRM (SOURCE-DIGEST 3 and 5, [001]): a customer-based cost model decides whom
+    to serve.
+
+    Each cycle it charges the service centre's cost to the customers who use it
+    (:func:`sim.analytics.profitability.segment_profitability`), keeps the segments whose profit
+    per customer-year exceeds ``min_profit`` EUR, and moves marketing from mass media (which
+    reaches everyone, "bad customers" included) to targeted marketing of those segments only:
+    targeted acquisition, and dropping unprofitable segments from acquisition. Operational base
+    as :func:`operational`.
+    """
+    plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
+                         crm_system=True, training_spend=training_spend)
+    keep = profitable_segments(view, min_profit)
+    return fit_budget(plan.replace(targeted_spend=targeted_spend, target_segments=keep), view)
+
+
+def _loyalty(view, *, mass_spend: float = 12_000.0, service_level: float | None = None,
+             training_spend: float = 1_000.0) -> Actions:
+    """Loyalty programme (SOURCE-DIGEST 7, [004] [001]): points, tiers and rewards for every
+    customer, to build relationships and lower price sensitivity.
+
+    Effects are modest and heavy buyers collect rewards for purchases they would have made
+    anyway (``scenario.loyalty``), so whether it pays depends on the reward rate: compare it
+    with :func:`operational`, its base.
+    """
+    plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
+                         crm_system=True, training_spend=training_spend)
+    return fit_budget(plan.replace(loyalty=True), view)
+
+
+def _winback(view, memory, *, winback_budget: float = 1_500.0, max_days_lost: float = 90.0,
+             mass_spend: float = 12_000.0, service_level: float | None = None,
+             training_spend: float = 1_000.0) -> Actions:
+    """Win back lost customers (SOURCE-DIGEST 3, [001]: "study lost customers", "win back lost
+    customers").
+
+    Each cycle, up to ``winback_budget`` EUR of contacts go to customers lost within the last
+    ``max_days_lost`` days who earned the firm money, most valuable per day first; the chance
+    of success fades with time since the loss, so recent losses come first in practice too.
+    Operational base as :func:`operational`.
+    """
+    plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
+                         crm_system=True, training_spend=training_spend)
+    back = _winback_targets(view, memory, budget=winback_budget, max_days_lost=max_days_lost)
+    return fit_budget(plan.replace(winback=back), view)
+
+
+def _full_crm(view, memory, *, targeted_spend: float = 8_000.0, mass_spend: float = 2_000.0,
+              offer_budget: float = 3_000.0, cross_sell_budget: float = 3_000.0,
+              winback_budget: float = 1_000.0, cross_sell_every_days: float = 90.0,
+              max_days_lost: float = 90.0, collaborative: bool = False,
+              loyalty: bool = False, service_level: float | None = None,
+              training_spend: float = 1_000.0, min_profit: float = 0.0,
+              save_rate: float = 0.3, churn_model: str = "logistic") -> Actions:
+    """The four CRM models together (SOURCE-DIGEST 5: "the four are complementary"; 4: select,
+    acquire, retain, grow and win back).
+
+    Operational staffing, CRM system and training; strategic acquisition of profitable segments
+    only; analytical retention offers by expected value saved; cross-sell and win-back
+    campaigns within the profitable segments. Collaboration and the loyalty programme are
+    switches, off by default: on the classroom market their fixed costs outweigh what they
+    bring (see the README's comparison), which is itself a lesson: "full" CRM means each lever
+    where it pays, not every lever at once.
+    """
+    plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
+                         crm_system=True, training_spend=training_spend)
+    keep = profitable_segments(view, min_profit)
+    dropped = ()
+    if len(keep) < len(view.segments):
+        customers = view.customers
+        dropped = customers.loc[~customers["segment"].isin(keep), "customer_id"].to_numpy()
+    offers = _retention_targets(view, memory, budget=offer_budget, target="expected_value",
+                                save_rate=save_rate, value_horizon_days=3 * 365.0,
+                                exclude=dropped)
+    contacts = _cross_sell_targets(view, memory, budget=cross_sell_budget,
+                                   every_days=cross_sell_every_days, segments=keep)
+    back = _winback_targets(view, memory, budget=winback_budget, max_days_lost=max_days_lost,
+                            segments=keep)
+    return fit_budget(plan.replace(targeted_spend=targeted_spend, target_segments=keep,
+                                   retention_offers=offers, cross_sell=contacts, winback=back,
+                                   collaborative=collaborative, loyalty=loyalty), view)
+
+
+_KPIS_ONLY = {"reads_customers": False}
+_LEARNS = {"memory": _Memory}
 
 transactional = Preset(_transactional, "transactional",
                        "SOURCE-DIGEST 1 (production process vs customer process) [000] [001]",
-                       reads_customers=False)
+                       **_KPIS_ONLY)
 operational = Preset(_operational, "operational",
                      "SOURCE-DIGEST 5 (operational CRM) and 6 (call centre) [000] [001] [004]",
-                     reads_customers=False)
+                     **_KPIS_ONLY)
+analytical = Preset(_analytical, "analytical",
+                    "SOURCE-DIGEST 5 (analytical CRM) and 6 (data mining) [000] [001]", **_LEARNS)
+collaborative = Preset(_collaborative, "collaborative",
+                       "SOURCE-DIGEST 5 (collaborative CRM) [000] [001] [004]", **_LEARNS)
+strategic = Preset(_strategic, "strategic",
+                   "SOURCE-DIGEST 3 (profitable vs unprofitable segments, avoiding bad "
+                   "customers) and 5 (strategic CRM) [001]")
+loyalty = Preset(_loyalty, "loyalty",
+                 "SOURCE-DIGEST 7 (loyalty programmes) [004] [001]", **_KPIS_ONLY)
+winback = Preset(_winback, "winback",
+                 "SOURCE-DIGEST 3 (study and win back lost customers) [001]", **_LEARNS)
+full_crm = Preset(_full_crm, "full_crm",
+                  "SOURCE-DIGEST 4 (lifecycle) and 5 (the four models are complementary) "
+                  "[000] [001] [004]", **_LEARNS)
 
-#: Presets by name (the CLI's ``--strategy`` choices).
-PRESETS: dict[str, Preset] = {p.name: p for p in (transactional, operational)}
+#: Presets by name (the CLI's ``--strategy`` choices), in the course's order.
+PRESETS: dict[str, Preset] = {p.name: p for p in (
+    transactional, operational, analytical, collaborative, strategic, loyalty, winback,
+    full_crm)}
 
 
 def get(name: str) -> Preset:

@@ -204,8 +204,15 @@ HEAVY = {f"segments.{name}.complaint_prob": 0.2 for name in SC.segment_names}
 
 
 def _spent(row, sc) -> float:
-    return planned_spend(Actions(mass_spend=row.mass_spend, targeted_spend=row.targeted_spend,
-                                 agents=int(row.agents), crm_system=bool(row.crm_system)), sc)
+    """The committed spend of a timeline row: campaign contacts counted from the ledger (the
+    ids themselves do not matter to the cost, only how many)."""
+    return planned_spend(Actions(
+        mass_spend=row.mass_spend, targeted_spend=row.targeted_spend, agents=int(row.agents),
+        crm_system=bool(row.crm_system), training_spend=row.training_spend,
+        loyalty=bool(row.loyalty), collaborative=bool(row.collaborative),
+        retention_offers=tuple(range(int(row.offers_sent))),
+        cross_sell=tuple(range(int(row.cross_sell_contacts))),
+        winback=tuple(range(int(row.winback_contacts)))), sc)
 
 
 @pytest.mark.parametrize("name", sorted(strategies.PRESETS))
@@ -237,11 +244,13 @@ def test_operational_cuts_marketing_to_fit():
     sc = SMALL.replace(budget_per_cycle=20_000.0)
     preset = strategies.operational.configure(mass_spend=12_000.0, initial_agents=2,
                                               crm_system=True)
-    # 2 agents (12,000) + CRM (3,000) + mass 12,000 = 27,000: mass is cut to 5,000.
+    # 2 agents (12,000) + CRM (3,000) + training (1,000) + mass 12,000 = 28,000: mass is cut
+    # to 4,000.
     tl = run(sc, preset, seed=1).timeline
     first = tl.iloc[0]
     assert first["agents"] == 2 and first["crm_system"]
-    assert first["mass_spend"] == pytest.approx(5_000.0)
+    assert first["mass_spend"] == pytest.approx(4_000.0)
+    assert first["training_spend"] == pytest.approx(1_000.0)
 
 
 def test_configure_gives_a_new_named_strategy():

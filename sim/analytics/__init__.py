@@ -6,9 +6,9 @@ second to ``import sim`` for every user who never fits a model.
 
 import importlib
 
-from . import queueing
+from . import profitability, queueing, records
 
-__all__ = ["churn_model", "queueing"]
+__all__ = ["churn_model", "profitability", "queueing", "records"]
 
 
 def __getattr__(name: str):

@@ -75,7 +75,9 @@ class Model(Acquisition, Levers):
             raise TypeError(f"strategy must be callable as strategy(view) -> Actions, "
                             f"got {strategy!r}")
         self.sc = sc = scenario
-        self.strategy = strategy
+        # A strategy that learns during a run gets a fresh memory for this one.
+        start = getattr(strategy, "for_run", None)
+        self.strategy = strategy = start() if callable(start) else strategy
         self.strategy_name = strategy_name(strategy)
         self.streams = Streams(seed)
         self.seed = self.streams.seed

@@ -1,0 +1,231 @@
+"""Planning helpers a strategy can use: staffing, budgets and campaign lists (DESIGN section 4).
+
+These are the "market planning" step of Swift's CRM cycle ([003]) made reusable: the presets of
+:mod:`sim.strategies` are built from them, and students may call them from their own strategies.
+They read only the :class:`~sim.view.FirmView` (what a real firm knows) and never draw from a
+global random state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .actions import Actions, plan_cost
+from .analytics.queueing import agents_needed
+
+__all__ = ["ContactLog", "affordable", "fit_budget", "staff", "take_within"]
+
+
+def staff(view, service_level: float | None = None, *, initial_agents: int = 2,
+          history_cycles: int = 3) -> int:
+    """Fewest agents that meet a service-level target by Erlang C, from the firm's own records.
+
+    The load forecast is contacts per active customer per day over the last ``history_cycles``
+    cycles (steadier than one cycle) times today's active customers, spread over the opening
+    hours; the handling time is the recorded mean, weighted by contacts. Before any contact is
+    recorded, ``initial_agents``.
+
+    Parameters
+    ----------
+    view : FirmView
+    service_level : float, optional
+        Share of calls to answer within ``view.prices["wait_target_minutes"]`` (fraction,
+        0 to 1); default the scenario's ``service_level_target``.
+    initial_agents : int
+        Agents before there is a record to forecast from.
+    history_cycles : int
+        Cycles of records the forecast averages over.
+
+    Returns
+    -------
+    int
+        Agents, 1 to ``view.prices["max_agents"]``.
+    """
+    prices = view.prices
+    level = prices["service_level_target"] if service_level is None else service_level
+    recent = view.recent(history_cycles)
+    if not recent or recent[-1]["contacts"] <= 0:
+        return int(min(max(1, initial_agents), prices["max_agents"]))
+    exposure = sum(0.5 * (r["active_start"] + r["active_end"]) * r["days"] for r in recent)
+    contacts = sum(r["contacts"] for r in recent)
+    per_minute = contacts / max(exposure, 1.0) * view.n_active / (prices["open_hours"] * 60)
+    handled = [(r["mean_handle_minutes"], r["contacts"]) for r in recent
+               if math.isfinite(r["mean_handle_minutes"])]
+    weight = sum(n for _, n in handled)
+    if weight <= 0:
+        return int(min(max(1, initial_agents), prices["max_agents"]))
+    handle = sum(h * n for h, n in handled) / weight
+    return agents_needed(per_minute, handle, prices["wait_target_minutes"], level,
+                         int(prices["max_agents"]))
+
+
+def affordable(budget: float, unit_cost: float) -> int:
+    """How many contacts at ``unit_cost`` EUR fit in ``budget`` EUR (all of them if free)."""
+    if budget <= 0:
+        return 0
+    if unit_cost <= 0:
+        return int(np.iinfo(np.int64).max)
+    return math.floor(budget / unit_cost + 1e-9)
+
+
+def take_within(priority: pd.Series, budget: float, unit_cost: float) -> tuple[int, ...]:
+    """The ids of the best entries of ``priority`` (highest first) that ``budget`` pays for.
+
+    Parameters
+    ----------
+    priority : pandas.Series
+        A score per customer, indexed by customer id; NaN entries are skipped.
+    budget : float
+        EUR available for the contacts.
+    unit_cost : float
+        EUR per contact.
+
+    Returns
+    -------
+    tuple of int
+        Customer ids, best first (ties broken by the smaller id, so runs are reproducible).
+    """
+    priority = priority.dropna()
+    n = min(len(priority), affordable(budget, unit_cost))
+    if n == 0:
+        return ()
+    ids = priority.index.to_numpy(dtype=np.int64)
+    order = np.lexsort((ids, -priority.to_numpy(dtype=float)))[:n]
+    return tuple(int(i) for i in ids[order])
+
+
+def _cut_spend(name):
+    return lambda plan, over, prices: plan.replace(
+        **{name: max(0.0, getattr(plan, name) - over)})
+
+
+def _cut_list(name, price):
+    def cut(plan, over, prices):
+        ids = getattr(plan, name)
+        drop = min(len(ids), math.ceil(over / prices[price])) if prices[price] > 0 else len(ids)
+        return plan.replace(**{name: ids[: len(ids) - drop]})
+    return cut
+
+
+def _switch_off(name):
+    return lambda plan, over, prices: plan.replace(**{name: False})
+
+
+# The order in which fit_budget cuts a plan that costs too much, each cut shrinking one field by
+# the overrun (EUR): discretionary marketing first, then campaign lists from their tails (a
+# strategy lists its best targets first), the programmes, training and the CRM system; agents
+# come last, because an understaffed service centre loses customers fastest.
+_CUTS = (
+    _cut_spend("targeted_spend"),
+    _cut_spend("mass_spend"),
+    _cut_list("cross_sell", "cross_sell_contact_cost"),
+    _cut_list("winback", "winback_contact_cost"),
+    _cut_list("retention_offers", "retention_contact_cost"),
+    _switch_off("collaborative"),
+    _switch_off("loyalty"),
+    _cut_spend("training_spend"),
+    _switch_off("crm_system"),
+)
+
+
+def fit_budget(actions: Actions, view) -> Actions:
+    """Cut a plan until it fits the cycle budget, least essential spending first.
+
+    Order: targeted marketing, mass marketing, cross-sell, win-back and retention contacts
+    (from the end of each list, so a list ordered best first keeps its best targets),
+    collaboration, the loyalty programme, training, the CRM system, and last agents (never
+    below one). If shedding agents freed room, the programmes and the CRM system come back,
+    then marketing, as far as the budget allows.
+
+    A scenario's budget always pays for one agent (``Scenario`` checks it), so the result is a
+    valid plan.
+
+    Parameters
+    ----------
+    actions : Actions
+        The plan wanted.
+    view : FirmView
+        Supplies the budget (EUR per cycle), the price list and the cycle length.
+
+    Returns
+    -------
+    Actions
+        ``actions`` itself if it fits, else a cut-down copy whose
+        :func:`~sim.actions.plan_cost` is at most ``view.budget``.
+    """
+    prices: Mapping[str, float] = view.prices
+
+    def over(plan: Actions) -> float:
+        return plan_cost(plan, prices, view.cycle_days) - view.budget
+
+    if over(actions) <= 0:
+        return actions
+    wanted = actions
+    for cut in _CUTS:
+        if over(actions) <= 0:
+            break
+        actions = cut(actions, over(actions), prices)
+    agent_cycle = prices["agent_cost_per_day"] * view.cycle_days
+    while over(actions) > 0 and actions.agents > 1:
+        shed = max(1, math.ceil(over(actions) / agent_cycle)) if agent_cycle > 0 else 1
+        actions = actions.replace(agents=max(1, actions.agents - shed))
+    # Give back what shedding agents made room for: switches first (most essential first),
+    # then marketing money.
+    for name in ("crm_system", "training_spend", "loyalty", "collaborative"):
+        if getattr(wanted, name) != getattr(actions, name):
+            trial = actions.replace(**{name: getattr(wanted, name)})
+            if over(trial) <= 0:
+                actions = trial
+    for name in ("mass_spend", "targeted_spend"):
+        room = -over(actions)
+        short = getattr(wanted, name) - getattr(actions, name)
+        if room <= 0 or short <= 0:
+            continue
+        trial = actions.replace(**{name: getattr(actions, name) + min(short, room)})
+        if over(trial) > 0:  # targeted money back from zero brings its data cost with it
+            trial = trial.replace(**{name: max(0.0, getattr(trial, name) - over(trial))})
+        if over(trial) <= 0:
+            actions = trial
+    if over(actions) > 0:  # rounding: give back the last cents of marketing
+        actions = actions.replace(mass_spend=max(0.0, actions.mass_spend - over(actions)))
+    return actions
+
+
+class ContactLog:
+    """The firm's own record of when it last contacted each customer in one campaign.
+
+    Presets keep one per campaign per run so that they do not offer a customer a second
+    incentive while the first still runs, or call the same customer every month.
+
+    Examples
+    --------
+    >>> log = ContactLog()
+    >>> log.record([3, 5], day=30)
+    >>> log.since([3, 4, 5], day=60).tolist()   # days since last contact (inf: never)
+    [30.0, inf, 30.0]
+    """
+
+    def __init__(self):
+        self._day = np.full(0, -np.inf)
+
+    def record(self, ids, day: float) -> None:
+        """Note that customers ``ids`` were contacted on ``day``."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if not ids.size:
+            return
+        top = int(ids.max()) + 1
+        if top > self._day.size:
+            self._day = np.concatenate([self._day, np.full(top - self._day.size, -np.inf)])
+        self._day[ids] = day
+
+    def since(self, ids, day: float) -> np.ndarray:
+        """Days since each of ``ids`` was last contacted (``inf`` if never)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        last = np.full(ids.size, -np.inf)
+        known = ids < self._day.size
+        last[known] = self._day[ids[known]]
+        return day - last
