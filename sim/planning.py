@@ -103,6 +103,14 @@ def _cut_spend(name):
         **{name: max(0.0, getattr(plan, name) - over)})
 
 
+def _cut_targeted(plan, over, prices):
+    # Targeted spend smaller than the data cost it brings buys less than the data cost: once cut
+    # that far, it goes entirely (and the money can come back as mass marketing).
+    left = max(0.0, plan.targeted_spend - over)
+    return plan.replace(targeted_spend=left if left >= prices["targeted_data_cost_per_cycle"]
+                        else 0.0)
+
+
 def _cut_list(name, price):
     def cut(plan, over, prices):
         ids = getattr(plan, name)
@@ -120,7 +128,7 @@ def _switch_off(name):
 # strategy lists its best targets first), the programmes, training and the CRM system; agents
 # come last, because an understaffed service centre loses customers fastest.
 _CUTS = (
-    _cut_spend("targeted_spend"),
+    _cut_targeted,
     _cut_spend("mass_spend"),
     _cut_list("cross_sell", "cross_sell_contact_cost"),
     _cut_list("winback", "winback_contact_cost"),
@@ -138,8 +146,10 @@ def fit_budget(actions: Actions, view) -> Actions:
     Order: targeted marketing, mass marketing, cross-sell, win-back and retention contacts
     (from the end of each list, so a list ordered best first keeps its best targets),
     collaboration, the loyalty programme, training, the CRM system, and last agents (never
-    below one). If shedding agents freed room, the programmes and the CRM system come back,
-    then marketing, as far as the budget allows.
+    below one). Whatever the cuts overshot (a programme switched off frees its whole cost,
+    agents come in whole days) is given back: the CRM system, training (only with the system),
+    the programmes, then marketing, as far as the budget allows. Targeted spend left smaller
+    than its data cost is dropped, since the data would cost more than the contacts it buys.
 
     A scenario's budget always pays for one agent (``Scenario`` checks it), so the result is a
     valid plan.
@@ -173,9 +183,11 @@ def fit_budget(actions: Actions, view) -> Actions:
     while over(actions) > 0 and actions.agents > 1:
         shed = max(1, math.ceil(over(actions) / agent_cycle)) if agent_cycle > 0 else 1
         actions = actions.replace(agents=max(1, actions.agents - shed))
-    # Give back what shedding agents made room for: switches first (most essential first),
-    # then marketing money.
+    # Give back what the cuts overshot: switches first (most essential first), then marketing
+    # money. Training is worth something only with the system it trains for.
     for name in ("crm_system", "training_spend", "loyalty", "collaborative"):
+        if name == "training_spend" and not actions.crm_system:
+            continue
         if getattr(wanted, name) != getattr(actions, name):
             trial = actions.replace(**{name: getattr(wanted, name)})
             if over(trial) <= 0:
@@ -214,7 +226,7 @@ class ContactLog:
 
     def record(self, ids, day: float) -> None:
         """Note that customers ``ids`` were contacted on ``day``."""
-        ids = np.asarray(ids, dtype=np.int64)
+        ids = self._checked(ids)
         if not ids.size:
             return
         top = int(ids.max()) + 1
@@ -224,8 +236,15 @@ class ContactLog:
 
     def since(self, ids, day: float) -> np.ndarray:
         """Days since each of ``ids`` was last contacted (``inf`` if never)."""
-        ids = np.asarray(ids, dtype=np.int64)
+        ids = self._checked(ids)
         last = np.full(ids.size, -np.inf)
         known = ids < self._day.size
         last[known] = self._day[ids[known]]
         return day - last
+
+    @staticmethod
+    def _checked(ids) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64).ravel()
+        if ids.size and ids.min() < 0:
+            raise ValueError(f"customer id {int(ids.min())}: customer ids are >= 0")
+        return ids

@@ -273,7 +273,8 @@ def _winback_targets(view, memory: _Memory, *, budget: float, max_days_lost: flo
     ids = worth.index.to_numpy()
     # A customer lost again after a win-back may be tried again; one lost once, once.
     since_loss = (view.day - lost.set_index("customer_id")["lost_day"]).reindex(ids).to_numpy()
-    worth = worth[memory.winback.since(ids, view.day) > since_loss]
+    # (>=: a customer won back and lost again on the same day was contacted before this loss.)
+    worth = worth[memory.winback.since(ids, view.day) >= since_loss]
     chosen = take_within(worth, budget, view.prices["winback_contact_cost"])
     memory.winback.record(chosen, view.day)
     return chosen
@@ -281,7 +282,8 @@ def _winback_targets(view, memory: _Memory, *, budget: float, max_days_lost: flo
 
 def profitable_segments(view, min_profit: float = 0.0) -> tuple[str, ...]:
     """Segments whose recorded profit per customer-year, service time charged, exceeds
-    ``min_profit`` (EUR); every segment while there is no record yet."""
+    ``min_profit`` (EUR), in the scenario's order; every segment while there is no record yet,
+    or if none qualifies (a firm does not stop acquiring altogether on one bad reading)."""
     if view.cycle == 0:
         return tuple(view.segments)
     table = segment_profitability(view.customers, cost_per_contact(view.recent(3)))

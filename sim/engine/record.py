@@ -205,6 +205,8 @@ def build_result(model):
                                   categories=CHANNELS),
         "acquired_day": c.col("acquired_day").astype(np.int64),
         "lost_day": c.col("lost_day").copy(),
+        "tenure_days": np.where(c.col("status") == LOST, c.col("lost_day"),
+                                float(sc.horizon_days)) - c.col("acquired_day"),
         "status": pd.Categorical(status, categories=("active", "lost")),
         "purchases": c.col("purchases").copy(),
         "revenue": c.col("revenue").copy(),
