@@ -28,13 +28,28 @@ from sim.view import OBSERVABLE_COLUMNS, TRUTH_KPIS
 SC = Scenario.load("classroom").replace(market_size=4000, initial_customers=800, horizon_days=150)
 LATENT = ("satisfaction", "hazard", "base_hazard", "rate", "purchase_rate", "spend", "spend_mean",
           "expected_remaining_value", "churn_clock", "cum_hazard", "loss_reason", "sat_base",
-          "pressure", "next_purchase", "annual_churn_baseline", "person")
+          "pressure", "next_purchase", "annual_churn_baseline", "person",
+          # the levers' latent state: offer and loyalty effects, cross-sell fit, the truth of
+          # retention offers, and when an earlier life ended (the firm keeps won_back_day)
+          "offer_until", "offer_mult", "loyal_mult", "lever_factor", "lifted", "fit",
+          "would_have_left", "lost_before_day", "fcr_target")
 ENGINE_TYPES = (Model, simpy.Environment, market_mod.Market, market_mod.CustomerBase,
                 active_mod.ActiveSet, record_mod.Ledger, service_mod.ServiceCentre)
 
 
 def plain_actions(view) -> Actions:
     return Actions(mass_spend=6_000.0, agents=2, crm_system=view.cycle % 2 == 1)
+
+
+def every_lever(view) -> Actions:
+    """Pulls every lever, so the levers' columns hold real values while the view is checked."""
+    cu = view.customers
+    active = cu.loc[cu["status"] == "active", "customer_id"]
+    lost = cu.loc[cu["status"] == "lost", "customer_id"]
+    return Actions(mass_spend=4_000.0, agents=2, crm_system=True, training_spend=1_000.0,
+                   retention_offers=active.iloc[::7].tolist()[:40],
+                   cross_sell=active.iloc[3::7].tolist()[:40], winback=lost.tolist()[:40],
+                   loyalty=True, collaborative=True, welcome_discount=0.2)
 
 
 def test_view_shows_only_observable_columns():
@@ -51,9 +66,14 @@ def test_view_shows_only_observable_columns():
             assert name not in kpis.columns, name
         assert view.active_customers["status"].eq("active").all()
         assert len(view.active_customers) == view.n_active
-        return plain_actions(view)
+        # The campaign log holds the truth of retention offers: it is not in the view.
+        assert not any(hasattr(view, name) for name in ("campaigns", "truth", "transactions"))
+        return every_lever(view)
 
     result = run(SC, inspect, seed=1)
+    # The levers did run, so their columns were there to leak.
+    assert result.campaigns["campaign"].nunique() == 3
+    assert result.timeline["loyalty"].all()
     assert len(seen) == len(result.timeline)
     assert seen[0][3] == SC.initial_customers and seen[-1][3] > SC.initial_customers
     # From the second cycle on the KPI history is there, without the latent satisfaction that
@@ -156,6 +176,8 @@ def _engine_arrays(model):
         for name in names:
             arrays[f"{type(owner).__name__}.{name}"] = getattr(owner, name)
     arrays["Model.prospects_by_seg"] = model.prospects_by_seg
+    if "fit" in vars(model.market):  # drawn on the first cross-sell
+        arrays["Market.fit"] = model.market.fit
     return arrays
 
 
@@ -183,7 +205,7 @@ def test_view_holds_no_reference_to_the_engine():
     def spy(view):
         assert leaks(view, model) == []
         checked.append(view.cycle)
-        return plain_actions(view)
+        return every_lever(view)
 
     model = Model(SC, spy, seed=4)
     result = model.simulate()
