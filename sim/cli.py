@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .errors import CRMLabError
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+_FIELDS_WIDTH = 100  # wrap the default and source lines of ``scenarios --fields``
 
 
 def _seed(text: str) -> int:
@@ -60,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     scen = sub.add_parser("scenarios", help="list the shipped scenarios",
                           description="List the shipped scenarios, or every scenario field.")
     scen.add_argument("--fields", action="store_true",
-                      help="print every scenario field with its unit, range and meaning")
+                      help="print every scenario field with its meaning, unit, allowed range, "
+                           "classroom default and source")
     return parser
 
 
@@ -94,9 +97,17 @@ def _cmd_scenarios(args) -> int:
     if args.fields:
         rows = field_table()
         width = max(len(r["field"]) for r in rows)
+        indent = " " * (width + 2)
+        print(textwrap.fill(
+            "Every scenario field: meaning [unit]; allowed values; then its default (the value "
+            "in the classroom scenario, per segment for segments[] fields) and the source of the "
+            "value or its range.", _FIELDS_WIDTH) + "\n")
         for r in rows:
             unit = f" [{r['unit']}]" if r["unit"] else ""
             print(f"{r['field']:<{width}}  {r['meaning']}{unit}; allowed: {r['allowed']}")
+            for label in ("default", "source"):
+                print(textwrap.fill(f"{label}: {r[label]}", _FIELDS_WIDTH, initial_indent=indent,
+                                    subsequent_indent=indent + "  ", break_on_hyphens=False))
         return 0
     names = available()
     width = max(map(len, names))

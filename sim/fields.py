@@ -1,9 +1,10 @@
 """Documented, validated record fields: the machinery behind :class:`sim.Scenario`.
 
-A field is declared with :func:`param` (unit, meaning, allowed range or choices, kept in the
-dataclass field's metadata). Records deriving from :class:`Record` check their scalar fields on
-creation; :func:`build` makes nested records from a TOML-shaped dict, refusing unknown keys with
-a "did you mean" suggestion and naming the dotted path of any bad value.
+A field is declared with :func:`param` (unit, meaning, allowed range or choices, and the source
+of its value, kept in the dataclass field's metadata). Records deriving from :class:`Record`
+check their scalar fields on creation; :func:`build` makes nested records from a TOML-shaped
+dict, refusing unknown keys with a "did you mean" suggestion and naming the dotted path of any
+bad value.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import dataclasses
 import difflib
 import math
 import numbers
+import textwrap
 import typing
 from dataclasses import field
 from typing import Any
@@ -24,9 +26,16 @@ from .errors import ScenarioError
 __all__ = ["Record", "build", "field_table", "param", "set_path", "to_plain"]
 
 
-def param(unit: str, doc: str, *, lo=None, hi=None, lo_open=False, hi_open=False, choices=None):
-    """A required, documented field: unit, meaning and allowed range (used by validation)."""
-    meta = {"unit": unit, "doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open}
+def param(unit: str, doc: str, *, lo=None, hi=None, lo_open=False, hi_open=False, choices=None,
+          source: str = ""):
+    """A required, documented field: unit, meaning and allowed range (used by validation).
+
+    ``source`` says where the value or its range comes from: a citation, or honestly "teaching
+    assumption" when no published figure exists. It is documentation only (shown by
+    :func:`field_table`), never used by validation.
+    """
+    meta = {"unit": unit, "doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open,
+            "source": source}
     if choices is not None:
         meta["choices"] = tuple(choices)
     return field(metadata=meta)
@@ -197,24 +206,58 @@ def set_path(data: dict, parts: list[str], value: Any, key: str) -> None:
     node[last] = value
 
 
-def field_table(root) -> list[dict]:
-    """Every field of the record class ``root``: dotted path, unit, allowed values, meaning."""
+def _show(value: Any, width: int = 100) -> str:
+    """A short display of one default value: ints plainly, floats exactly, text quoted (long
+    text shortened)."""
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        if len(text) <= width:
+            return repr(text)
+        return repr(textwrap.shorten(text, width, placeholder=" ...")) + " (shortened)"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _default(values: list[tuple[Any, Any]]) -> str:
+    """Display of a field's default: one value, or ``label value`` per item of a list."""
+    if len(values) == 1 and values[0][0] is None:
+        return _show(values[0][1])
+    parts = []
+    for label, value in values:
+        shown = _show(value)
+        parts.append(shown if label is None or label == value else f"{label} {shown}")
+    return ", ".join(parts)
+
+
+def field_table(root, example=None) -> list[dict]:
+    """Every field of the record class ``root``: dotted path, unit, allowed values, meaning and
+    source; with an ``example`` instance of ``root``, also its value as ``default`` (the values
+    of every item, labelled by name, for a field inside a list of records)."""
     rows: list[dict] = []
 
-    def walk(cls, prefix):
+    def walk(cls, prefix, objs):
         for f in dataclasses.fields(cls):
             inner, many = _nested_type(cls, f.name)
             if inner is not None:
-                walk(inner, f"{prefix}{f.name}{'[]' if many else ''}.")
+                if objs is None:
+                    sub = None
+                elif many:
+                    sub = [(getattr(item, "name", i), item) for _, obj in objs
+                           for i, item in enumerate(getattr(obj, f.name))]
+                else:
+                    sub = [(label, getattr(obj, f.name)) for label, obj in objs]
+                walk(inner, f"{prefix}{f.name}{'[]' if many else ''}.", sub)
                 continue
-            rows.append({
+            row = {
                 "field": f"{prefix}{f.name}",
                 "unit": f.metadata.get("unit", ""),
                 "allowed": _allowed(f.metadata) if _hints(cls)[f.name] is not str
                 or "choices" in f.metadata else "text",
                 "meaning": f.metadata["doc"],
-            })
+                "source": f.metadata.get("source", ""),
+            }
+            if objs is not None:
+                row["default"] = _default([(label, getattr(obj, f.name)) for label, obj in objs])
+            rows.append(row)
 
-    walk(root, "")
+    walk(root, "", None if example is None else [(None, example)])
     return rows
-

@@ -98,15 +98,21 @@ def take_within(priority: pd.Series, budget: float, unit_cost: float) -> tuple[i
     return tuple(int(i) for i in ids[order])
 
 
+def _cents_down(eur: float) -> float:
+    """``eur`` rounded down to whole cents, never below 0: a cut by a computed overrun would
+    otherwise leave float dust (1e-13 EUR) that keeps the plan a hair over budget."""
+    return max(0.0, math.floor(eur * 100.0) / 100.0)
+
+
 def _cut_spend(name):
     return lambda plan, over, prices: plan.replace(
-        **{name: max(0.0, getattr(plan, name) - over)})
+        **{name: _cents_down(getattr(plan, name) - over)})
 
 
 def _cut_targeted(plan, over, prices):
     # Targeted spend smaller than the data cost it brings buys less than the data cost: once cut
     # that far, it goes entirely (and the money can come back as mass marketing).
-    left = max(0.0, plan.targeted_spend - over)
+    left = _cents_down(plan.targeted_spend - over)
     return plan.replace(targeted_spend=left if left >= prices["targeted_data_cost_per_cycle"]
                         else 0.0)
 
@@ -197,13 +203,13 @@ def fit_budget(actions: Actions, view) -> Actions:
         short = getattr(wanted, name) - getattr(actions, name)
         if room <= 0 or short <= 0:
             continue
-        trial = actions.replace(**{name: getattr(actions, name) + min(short, room)})
+        trial = actions.replace(**{name: _cents_down(getattr(actions, name) + min(short, room))})
         if over(trial) > 0:  # targeted money back from zero brings its data cost with it
-            trial = trial.replace(**{name: max(0.0, getattr(trial, name) - over(trial))})
+            trial = trial.replace(**{name: _cents_down(getattr(trial, name) - over(trial))})
         if over(trial) <= 0:
             actions = trial
     if over(actions) > 0:  # rounding: give back the last cents of marketing
-        actions = actions.replace(mass_spend=max(0.0, actions.mass_spend - over(actions)))
+        actions = actions.replace(mass_spend=_cents_down(actions.mass_spend - over(actions)))
     return actions
 
 

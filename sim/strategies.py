@@ -312,7 +312,7 @@ def _operational(view, *, mass_spend: float = 12_000.0, service_level: float | N
     target by Erlang C, forecasting load from the firm's own records
     (:func:`sim.planning.staff`), and runs a CRM system that gives agents one customer view so
     more issues are resolved at first contact. The system pays back only as far as employees
-    use it: ``training_spend`` (EUR a cycle) builds adoption (section 9: people matter more than
+    use it: ``training_spend`` (EUR a cycle) builds adoption (section 2: people matter more than
     technology); ``training_spend=0`` is the "technology without people" trap. Marketing is the
     transactional firm's, so a comparison isolates the operational levers.
     """

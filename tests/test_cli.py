@@ -94,6 +94,65 @@ def test_scenarios_fields_documents_units_and_ranges():
     assert "segments[].annual_churn" in proc.stdout
 
 
+def _field_blocks(text: str) -> tuple[str, dict[str, str]]:
+    """``scenarios --fields`` output as its header and {field: its lines, whitespace collapsed}.
+
+    Each field starts a line at column 0; its default and source follow on indented lines.
+    """
+    header, _, body = text.partition("\n\n")
+    blocks: dict[str, list[str]] = {}
+    for line in body.splitlines():
+        if line and not line[0].isspace():
+            blocks[line.split()[0]] = [line]
+        elif line.strip():
+            blocks[next(reversed(blocks))].append(line)
+    return " ".join(header.split()), {name: " ".join(" ".join(lines).split())
+                                      for name, lines in blocks.items()}
+
+
+def test_scenarios_fields_lists_every_field_with_default_and_source(capsys):
+    from sim.scenario import field_table
+
+    assert main(["scenarios", "--fields"]) == 0
+    _, blocks = _field_blocks(capsys.readouterr().out)
+    rows = field_table()
+    assert list(blocks) == [row["field"] for row in rows]
+    for row in rows:
+        block = blocks[row["field"]]
+        assert f"default: {' '.join(row['default'].split())}" in block
+        assert f"source: {' '.join(row['source'].split())}" in block
+
+
+@pytest.mark.parametrize(("field", "parts"), [
+    ("loyalty.breakage", ["share of issued rewards never redeemed", "[fraction]",
+                          "allowed: 0 to 1", "default: 0.25",
+                          "source: industry estimates of breakage 20-30%"]),
+    ("retention.acceptance", ["[probability]", "allowed: 0 to 1", "default: 0.6",
+                              "source: teaching assumption"]),
+    ("loyalty.rate_lift", ["[fraction]", "allowed: 0 to 5", "default: 0.08", "Liu (2007)"]),
+    ("winback.decay_days", ["[days]", "allowed: > 0", "default: 120.0", "teaching assumption"]),
+    ("people.training_scale", ["[EUR/cycle]", "allowed: > 0", "default: 3000.0",
+                               "SOURCE-DIGEST 2"]),
+    ("cross_sell.max_products", ["[products]", "allowed: 1 to 100", "default: 4"]),
+    ("fairness.welcome_response", ["[dimensionless]", "allowed: 0 to 50", "default: 2.0"]),
+    ("segments[].annual_churn", ["[probability/year]", "0 to 1 (exclusive)",
+                                 "default: high_value 0.1, regulars 0.18, bargain_hunters 0.35, "
+                                 "high_maintenance 0.25", "Thomas, Blattberg & Fox (2004)"]),
+    ("service.handle_distribution", ["allowed: one of 'exponential', 'lognormal'",
+                                     "default: 'exponential'", "Erlang C"]),
+])
+def test_scenarios_fields_prints_unit_range_default_and_source(capsys, field, parts):
+    assert main(["scenarios", "--fields"]) == 0
+    out = capsys.readouterr().out
+    header, blocks = _field_blocks(out)
+    assert "default (the value in the classroom scenario" in header
+    block = blocks[field]
+    for part in parts:
+        assert part in block, (part, block)
+    lines = [line for line in out.splitlines() if line.startswith(" ")]
+    assert lines and all(len(line) <= 100 for line in lines), "wrap default and source lines"
+
+
 def test_help_and_version():
     proc = cli("--help")
     assert proc.returncode == 0 and "run" in proc.stdout and "scenarios" in proc.stdout

@@ -14,7 +14,7 @@ from types import MappingProxyType, SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim import Actions, Scenario
@@ -209,6 +209,8 @@ _plans = st.builds(
 
 @settings(max_examples=300, deadline=None)
 @given(plan=_plans, budget=st.floats(AGENT_CYCLE, 120_000))
+# Found by CI: a cut by the computed overrun left 9e-13 EUR of training, a hair over budget.
+@example(plan=Actions(training_spend=2192.534697068645), budget=AGENT_CYCLE)
 def test_any_plan_fits_any_feasible_budget(plan, budget):
     """For any plan and any budget paying one agent: the result fits, is the plan itself when
     it fitted, only shrinks the plan, and respects the order of the cuts: a list is trimmed

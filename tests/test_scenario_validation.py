@@ -10,13 +10,14 @@ import dataclasses
 import math
 import re
 import textwrap
+import typing
 
 import numpy as np
 import pytest
 
 import sim
 from sim import Scenario, ScenarioError
-from sim.scenario import Segment
+from sim.scenario import Segment, field_table
 
 CLASSROOM = Scenario.load("classroom")
 
@@ -118,6 +119,80 @@ def test_open_lower_bound_refuses_the_bound(key, field, allowed):
     err = error_of(CLASSROOM.replace, **{key: 0.0})
     assert err.field == field
     assert_names(err, field, "= 0.0", allowed)
+
+
+# -- the CRM levers (DESIGN 3.4, 3.6): every field validated like the rest ------------------------
+LEVER_SECTIONS = ("retention", "loyalty", "cross_sell", "winback", "collaboration", "people",
+                  "fairness")
+ALLOWED = {row["field"]: row["allowed"] for row in field_table()}
+
+
+def _outside_values():
+    """For each lever field: a value below its lower bound and one above its upper bound (if
+    any); an open bound is itself outside."""
+    hints = typing.get_type_hints(Scenario)
+    for section in LEVER_SECTIONS:
+        record = hints[section]
+        kinds = typing.get_type_hints(record)
+        for f in dataclasses.fields(record):
+            meta, kind, path = f.metadata, kinds[f.name], f"{section}.{f.name}"
+            step = 1 if kind is int else 0.5
+            if meta["lo"] is not None:
+                yield path, kind(meta["lo"]) if meta["lo_open"] else kind(meta["lo"] - step)
+            if meta["hi"] is not None:
+                yield path, kind(meta["hi"]) if meta["hi_open"] else kind(meta["hi"] + step)
+
+
+LEVER_CASES = list(_outside_values())
+
+
+def test_every_lever_field_has_a_range_case():
+    fields = {path for path, _ in LEVER_CASES}
+    for section in LEVER_SECTIONS:
+        for f in dataclasses.fields(getattr(CLASSROOM, section)):
+            assert f"{section}.{f.name}" in fields, f"{section}.{f.name} has no bound to check"
+
+
+@pytest.mark.parametrize(("field", "value"), LEVER_CASES,
+                         ids=[f"{p}={v!r}" for p, v in LEVER_CASES])
+def test_lever_values_outside_the_range(field, value):
+    err = error_of(CLASSROOM.replace, **{field: value})
+    assert err.field == field
+    meta = next(f.metadata for f in dataclasses.fields(getattr(CLASSROOM, field.split(".")[0]))
+                if f.name == field.split(".")[1])
+    assert_names(err, field, f"= {value!r}", f"must be {ALLOWED[field]}", f"({meta['unit']})")
+
+
+def test_lever_bad_type_and_missing_lever_field():
+    err = error_of(CLASSROOM.replace, **{"loyalty.breakage": "a quarter"})
+    assert err.field == "loyalty.breakage"
+    assert_names(err, "loyalty.breakage", "'a quarter'", "a number")
+    err = error_of(CLASSROOM.replace, **{"cross_sell.max_products": 2.5})
+    assert_names(err, "cross_sell.max_products", "= 2.5", "whole number")
+    d = CLASSROOM.to_dict()
+    del d["winback"]["success"]
+    err = error_of(Scenario.from_dict, d)
+    assert err.field == "winback.success"
+    assert_names(err, "winback.success", "is missing", "probability")
+
+
+def test_bad_lever_value_in_a_file_names_the_file(tmp_path):
+    path = write(tmp_path, "leaky.toml", """\
+        extends = "classroom"
+        [loyalty]
+        breakage = 1.5
+        """)
+    err = error_of(Scenario.load, path)
+    assert err.source == "leaky.toml" and err.field == "loyalty.breakage"
+    assert str(err) == "leaky.toml: loyalty.breakage: = 1.5: must be 0 to 1 (fraction)"
+
+
+def test_loyalty_tiers_must_be_ordered():
+    err = error_of(CLASSROOM.replace, **{"loyalty.gold_spend": 100.0})
+    assert err.field == "loyalty.gold_spend"
+    assert_names(err, "loyalty.gold_spend", "100", "loyalty.silver_spend", "150")
+    ok = CLASSROOM.replace(**{"loyalty.gold_spend": 150.0})
+    assert ok.loyalty.gold_spend == ok.loyalty.silver_spend
 
 
 def test_open_upper_bound_refuses_the_bound_and_closed_bounds_accept_it():
