@@ -50,6 +50,7 @@ import pandas as pd
 
 from .actions import Actions
 from .analytics.profitability import cost_per_contact, segment_profitability
+from .analytics.records import observed_days
 from .planning import ContactLog, fit_budget, staff, take_within
 
 __all__ = ["PRESETS", "Preset", "analytical", "collaborative", "full_crm", "get", "loyalty",
@@ -177,6 +178,7 @@ def _retention_targets(view, memory: _Memory, *, budget: float, target: str,
     contact = prices["retention_contact_cost"]
     if budget <= 0 or view.n_active == 0:
         return ()
+    # Imported here: the churn model pulls in scikit-learn, which presets without it never need.
     from .analytics.churn_model import expected_value_saved, predicted_value
 
     customers = view.customers
@@ -233,8 +235,6 @@ def _cross_sell_targets(view, memory: _Memory, *, budget: float, every_days: flo
     contacted in the last ``every_days``."""
     if budget <= 0:
         return ()
-    from .analytics.records import observed_days
-
     customers = view.customers
     active = customers[(customers["status"] == "active")
                        & (customers["products"] < view.prices["max_products"])]
@@ -258,8 +258,6 @@ def _winback_targets(view, memory: _Memory, *, budget: float, max_days_lost: flo
     contacted at most once per loss."""
     if budget <= 0:
         return ()
-    from .analytics.records import observed_days
-
     customers = view.customers
     lost = customers[(customers["status"] == "lost")
                      & (view.day - customers["lost_day"] <= max_days_lost)]
