@@ -13,10 +13,13 @@ import numpy as np
 __all__ = [
     "active_by_segment",
     "active_customers",
+    "clv_distribution",
     "dashboard",
     "flows",
+    "kpi_timeline",
     "money",
     "service_waits",
+    "strategy_comparison",
 ]
 
 _SEGMENT_COLOURS = ("#1b6ca8", "#f4a259", "#5b8e7d", "#bc4b51", "#8e7dbe", "#6c757d")
@@ -152,6 +155,152 @@ def service_waits(result, ax=None):
     ax.legend(lines, [line.get_label() for line in lines], loc="upper center", ncols=3,
               fontsize="small", frameon=False)
     return ax
+
+
+def kpi_timeline(result, kpis=("active_end", "churn_rate"), ax=None):
+    """One or two KPIs of the timeline, cycle by cycle (a second KPI gets its own axis).
+
+    Parameters
+    ----------
+    result : Result
+    kpis : str or sequence of at most two str
+        Timeline columns (see ``result.timeline.columns``).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes of the first KPI.
+    """
+    from .result import KPI_INFO
+
+    names = (kpis,) if isinstance(kpis, str) else tuple(kpis)
+    if not 1 <= len(names) <= 2:
+        raise ValueError(f"kpis = {kpis!r}: give one or two timeline columns")
+    tl = result.timeline
+    unknown = [k for k in names if k not in tl.columns]
+    if unknown:
+        raise ValueError(f"kpis contains {unknown[0]!r}: not a timeline column; columns are "
+                         f"{', '.join(tl.columns)}")
+    ax = _axes(ax)
+    x = tl["end_day"].to_numpy(dtype=float)
+    axes, lines = [ax], []
+    if len(names) == 2:
+        axes.append(ax.twinx())
+    for axis, name, colour in zip(axes, names, ("#1b6ca8", "#bc4b51"), strict=False):
+        (line,) = axis.plot(x, tl[name].to_numpy(dtype=float), color=colour,
+                            label=name.replace("_", " "))
+        lines.append(line)
+        unit = KPI_INFO.get(name, ("", _TIMELINE_UNITS.get(name, ""), ""))[1]
+        axis.set_ylabel(f"{name.replace('_', ' ')} ({unit})" if unit else name.replace("_", " "))
+    ax.set_xlabel("day")
+    ax.set_title(" and ".join(n.replace("_", " ") for n in names) + " per cycle")
+    ax.legend(lines, [line.get_label() for line in lines], loc="best", fontsize="small",
+              frameon=False)
+    return ax
+
+
+#: Units of common timeline columns (cycle values) for axis labels.
+_TIMELINE_UNITS = {
+    "active_start": "customers", "active_end": "customers", "acquired": "customers",
+    "lost": "customers", "churn_rate": "share of the cycle's customers", "revenue": "EUR",
+    "profit": "EUR", "cost_total": "EUR", "agents": "agents", "contacts": "contacts",
+    "mean_wait_minutes": "minutes", "service_level": "share", "fcr": "share",
+    "adoption": "share of employees", "offers_sent": "offers",
+}
+
+
+def clv_distribution(result, ax=None, bins: int = 40):
+    """Histogram of realised customer lifetime value: each customer's margin to date,
+    discounted to day 0 (EUR), for the customers acquired during the run.
+
+    Customers on the books at day 0 are left out: their margin before the run is not in the
+    records. The mean and the median are marked; a long right tail is the Pareto rule at work.
+    """
+    cu = result.customers
+    value = cu.loc[cu["acquired_day"] >= 0, "discounted_margin"].to_numpy(dtype=float)
+    ax = _axes(ax)
+    if value.size:
+        ax.hist(value, bins=bins, color="#1b6ca8", alpha=0.85)
+        for stat, label, style in ((value.mean(), "mean", "-"),
+                                   (np.median(value), "median", "--")):
+            ax.axvline(stat, color="#bc4b51", linestyle=style,
+                       label=f"{label} EUR {stat:,.0f}")
+        ax.legend(fontsize="small", frameon=False)
+    ax.set_xlabel("realised CLV (EUR, discounted to day 0)")
+    ax.set_ylabel("customers")
+    ax.set_title("Realised customer lifetime value")
+    return ax
+
+
+def strategy_comparison(runs, kpi: str = "profit", ax=None, *, baseline: str | None = None,
+                        level: float = 0.95):
+    """Mean of ``kpi`` per strategy with its confidence interval, from replicated runs.
+
+    With ``baseline``, each bar is instead the mean *paired* difference to the baseline
+    strategy (runs matched by seed: common random numbers), whose interval is much narrower
+    than the two strategies' own intervals; an interval that crosses zero means the
+    difference is not significant at ``level``.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        One row per run with columns ``strategy``, ``seed`` and ``kpi`` (the tidy table of
+        an experiment).
+    kpi : str
+        Column to compare.
+    ax : matplotlib.axes.Axes, optional
+    baseline : str, optional
+        Strategy to compare every other one with (paired by seed).
+    level : float
+        Confidence level (fraction), two-sided, t distribution.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from scipy import stats
+
+    for column in ("strategy", "seed", kpi):
+        if column not in runs.columns:
+            raise ValueError(f"runs has no column {column!r}: need strategy, seed and {kpi!r}")
+    wide = runs.pivot_table(index="seed", columns="strategy", values=kpi, aggfunc="first",
+                            sort=False)
+    names = list(dict.fromkeys(runs["strategy"]))
+    if baseline is not None:
+        if baseline not in wide.columns:
+            raise ValueError(f"baseline = {baseline!r}: strategies are {', '.join(names)}")
+        wide = wide.sub(wide[baseline], axis=0).drop(columns=baseline).dropna()
+        names = [n for n in names if n != baseline]
+    means, halves = [], []
+    for name in names:
+        values = wide[name].dropna().to_numpy(dtype=float)
+        means.append(values.mean() if values.size else np.nan)
+        halves.append(stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1)
+                      / np.sqrt(values.size) if values.size > 1 else np.nan)
+    ax = _axes(ax)
+    y = np.arange(len(names))
+    colours = ["#5b8e7d" if m >= 0 else "#bc4b51" for m in means]
+    ax.barh(y, means, xerr=halves, color=colours, alpha=0.85, capsize=4)
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.8)
+    label = kpi.replace("_", " ")
+    if baseline is not None:
+        ax.set_xlabel(f"{label}: difference to {baseline}\n(mean, {level:.0%} CI, paired by seed)")
+    else:
+        ax.set_xlabel(f"{label} (mean, {level:.0%} CI)")
+    n = int(wide.notna().sum().min()) if len(names) else 0
+    ax.set_title(f"Strategies compared on {label} ({n} replications)")
+    if np.nanmax(np.abs(means), initial=0.0) >= 1_000:  # money: thousands separators
+        _euro_axis_x(ax)
+    return ax
+
+
+def _euro_axis_x(ax) -> None:
+    from matplotlib.ticker import StrMethodFormatter
+
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 
 def dashboard(result, fig=None):
