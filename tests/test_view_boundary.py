@@ -30,9 +30,9 @@ LATENT = ("satisfaction", "hazard", "base_hazard", "rate", "purchase_rate", "spe
           "expected_remaining_value", "churn_clock", "cum_hazard", "loss_reason", "sat_base",
           "pressure", "next_purchase", "annual_churn_baseline", "person",
           # the levers' latent state: offer and loyalty effects, cross-sell fit, the truth of
-          # retention offers, and when an earlier life ended (the firm keeps won_back_day)
+          # retention offers
           "offer_until", "offer_mult", "loyal_mult", "lever_factor", "lifted", "fit",
-          "would_have_left", "lost_before_day", "fcr_target")
+          "would_have_left", "fcr_target")
 ENGINE_TYPES = (Model, simpy.Environment, market_mod.Market, market_mod.CustomerBase,
                 active_mod.ActiveSet, record_mod.Ledger, service_mod.ServiceCentre)
 

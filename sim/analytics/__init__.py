@@ -6,9 +6,10 @@ second to ``import sim`` for every user who never fits a model.
 
 import importlib
 
-from . import profitability, queueing, records
+from . import clv, cohorts, concentration, profitability, queueing, records, rfm, survival
 
-__all__ = ["churn_model", "profitability", "queueing", "records"]
+__all__ = ["churn_model", "clv", "cohorts", "concentration", "profitability", "queueing",
+           "records", "rfm", "survival"]
 
 
 def __getattr__(name: str):

@@ -257,7 +257,6 @@ class Levers:
         if not won.size:
             return
         # A second life: active again with fresh clocks, habits as they were.
-        c.lost_before_day[won] = c.lost_day[won]
         c.lost_day[won] = np.nan
         c.won_back_day[won] = day
         c.lives[won] += 1

@@ -126,7 +126,7 @@ class CustomerBase:
 
     #: Columns that start as NaN ("not yet"); every other float column starts at zero.
     NAN = ("lost_day", "first_purchase_day", "last_purchase_day", "hazard", "sat_factor",
-           "lever_factor", "offer_until", "won_back_day", "lost_before_day")
+           "lever_factor", "offer_until", "won_back_day", "first_lost_day")
     ONE = ("products", "lives")  # integer columns that start at 1
     FLOAT = (
         "acquired_day", "lost_day", "rate", "spend", "base_hazard", "satisfaction", "sat_base",
@@ -134,7 +134,7 @@ class CustomerBase:
         "margin", "serve_cost", "discounted_margin", "first_purchase_day",
         "last_purchase_day", "hazard", "sat_factor", "lever_factor", "offer_until",
         "won_back_day",
-        "lost_before_day", "points",
+        "first_lost_day", "points",
     )
     INT = ("person", "segment", "channel", "purchases", "complaints", "status", "products",
            "offers", "member", "lives")

@@ -364,6 +364,10 @@ class Model(Acquisition, Levers):
         c.sat_factor[ids] = f
         c.lever_factor[ids] = a.offer_mult[rows] * a.loyal_mult[rows]
         c.lost_day[ids] = when
+        # The first loss stays on record through any second life (retention curves count a
+        # customer as retained until it).
+        first = c.first_lost_day[ids]
+        c.first_lost_day[ids] = np.where(np.isnan(first), when, first)
         c.status[ids] = LOST
         self.market.status[c.person[ids]] = LOST
         a.retire(rows)

@@ -225,6 +225,7 @@ def build_result(model):
         "loyalty_points": c.col("points").copy(),
         "lives": c.col("lives").copy(),
         "won_back_day": c.col("won_back_day").copy(),
+        "first_lost_day": c.col("first_lost_day").copy(),
     })
     truth = _truth(model, seg_names)
     arrival, start, end, resolved = log["arrival"], log["start"], log["end"], log["resolved"]
