@@ -14,14 +14,17 @@ __all__ = [
     "active_by_segment",
     "active_customers",
     "clv_distribution",
+    "cohort_heatmap",
     "dashboard",
     "flows",
     "kpi_timeline",
     "lorenz",
     "money",
+    "retention_curves",
     "rfm_grid",
     "service_waits",
     "strategy_comparison",
+    "survival_curves",
 ]
 
 _SEGMENT_COLOURS = ("#1b6ca8", "#f4a259", "#5b8e7d", "#bc4b51", "#8e7dbe", "#6c757d")
@@ -359,6 +362,91 @@ def rfm_grid(result, ax=None):
     ax.set_ylabel("frequency score (5 = most purchase days)")
     ax.set_title("RFM grid: customers by recency and frequency")
     ax.figure.colorbar(image, ax=ax, label="customers")
+    return ax
+
+
+def retention_curves(result, ax=None):
+    """Share of each acquisition cohort still a customer, by months since acquisition, with
+    the curve pooled over cohorts in bold.
+
+    One thin line per cohort (customers won in the same CRM cycle), darker for later cohorts;
+    cells not yet observed at the end of the run are left out rather than drawn as losses.
+    """
+    from .analytics.cohorts import overall_retention
+    from .analytics.cohorts import retention_curves as curves
+
+    long = curves(result, include_before_run=False)
+    pooled = overall_retention(result)
+    ax = _axes(ax)
+    cohorts = sorted(long["cohort"].unique())
+    if cohorts:
+        from matplotlib import colormaps
+
+        shades = colormaps["Blues"](np.linspace(0.3, 0.9, len(cohorts)))
+        for cohort, shade in zip(cohorts, shades, strict=True):
+            rows = long[long["cohort"] == cohort]
+            ax.plot(np.r_[0.0, rows["age_days"]] / 30.0, 100 * np.r_[1.0, rows["share"]],
+                    color=shade, linewidth=0.7)
+    ax.plot(np.r_[0.0, pooled["age_days"]] / 30.0, 100 * np.r_[1.0, pooled["survival"]],
+            color="#bc4b51", linewidth=2.2, label="all cohorts pooled")
+    ax.set_ylim(0, 102)
+    ax.set_xlabel("months since acquisition (30 days)")
+    ax.set_ylabel("% of the cohort still a customer")
+    ax.set_title(f"Retention by acquisition cohort ({len(cohorts)} cohorts)")
+    ax.legend(loc="lower left", fontsize="small", frameon=False)
+    return ax
+
+
+def cohort_heatmap(result, ax=None):
+    """Cohort retention table as a heat map: acquisition cohort (rows, by CRM cycle) by
+    cycles since acquisition (columns); white cells are not observed yet."""
+    from .analytics.cohorts import cohort_table
+
+    table = cohort_table(result, include_before_run=False)
+    ax = _axes(ax)
+    values = np.ma.masked_invalid(100 * table.to_numpy(dtype=float))
+    image = ax.imshow(values, cmap="viridis", vmin=0, vmax=100, aspect="auto",
+                      interpolation="nearest")
+    cycle = result.scenario.cycle_days
+    ax.set_xlabel(f"cycles since acquisition ({cycle} days each)")
+    ax.set_ylabel("acquisition cohort (cycle won)")
+    step = max(1, len(table.columns) // 12)
+    ax.set_xticks(range(0, len(table.columns), step), [str(c) for c in table.columns[::step]])
+    step = max(1, len(table.index) // 12)
+    ax.set_yticks(range(0, len(table.index), step), [str(c) for c in table.index[::step]])
+    ax.set_title("Cohort retention")
+    ax.figure.colorbar(image, ax=ax, label="% still a customer")
+    return ax
+
+
+def survival_curves(results, by: str | None = "segment", ax=None):
+    """Kaplan-Meier survival of customer lifetimes with 95% bands: by segment for one result,
+    or one curve per strategy for several results (a list, or a dict label -> result).
+
+    Customers on the books at day 0 enter at their tenure then (delayed entry), so the curve
+    is not biased toward long lives; active customers are censored at the end of the run.
+    """
+    from .analytics.survival import kaplan_meier
+
+    several = isinstance(results, list | tuple | dict)
+    group = "strategy" if several else by
+    curve = kaplan_meier(results, by=None if several else by)
+    ax = _axes(ax)
+    names = list(dict.fromkeys(curve[group])) if group else [None]
+    colours = _SEGMENT_COLOURS * (len(names) // len(_SEGMENT_COLOURS) + 1)
+    for name, colour in zip(names, colours, strict=False):
+        rows = curve if name is None else curve[curve[group] == name]
+        t = rows["time"].to_numpy(dtype=float) / 365.0
+        ax.step(t, 100 * rows["survival"], where="post", color=colour,
+                label="all customers" if name is None else str(name))
+        ax.fill_between(t, 100 * rows["lower"], 100 * rows["upper"], step="post",
+                        color=colour, alpha=0.15, linewidth=0)
+    ax.set_ylim(0, 102)
+    ax.set_xlim(left=0)
+    ax.set_xlabel("customer age (years)")
+    ax.set_ylabel("% surviving (Kaplan-Meier, 95% band)")
+    ax.set_title("Customer lifetimes" + (f" by {group}" if group else ""))
+    ax.legend(loc="lower left", fontsize="small", frameon=False)
     return ax
 
 
