@@ -87,7 +87,8 @@ def _cmd_run(args) -> int:
     print(f"  active customers {s['customers_start']:,} -> {s['customers_active_end']:,}; "
           f"annual churn {s['annual_churn_rate']:.1%}; profit EUR {s['profit']:,.0f}; "
           f"service level {s['service_level']:.0%}")
-    print(f"Report written to {folder}/ (summary.md, summary.json, *.csv, dashboard.png)")
+    print(f"Report written to {folder}/ (report.html, summary.md, summary.json, *.csv, "
+          "figures/)")
     return 0
 
 
