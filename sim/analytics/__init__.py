@@ -6,10 +6,22 @@ second to ``import sim`` for every user who never fits a model.
 
 import importlib
 
-from . import clv, cohorts, concentration, profitability, queueing, records, rfm, survival
+from . import (
+    clv,
+    cohorts,
+    concentration,
+    evaluation,
+    funnel,
+    profitability,
+    queueing,
+    records,
+    rfm,
+    service,
+    survival,
+)
 
-__all__ = ["churn_model", "clv", "cohorts", "concentration", "profitability", "queueing",
-           "records", "rfm", "survival"]
+__all__ = ["churn_model", "clv", "cohorts", "concentration", "evaluation", "funnel",
+           "profitability", "queueing", "records", "rfm", "service", "survival"]
 
 
 def __getattr__(name: str):

@@ -405,6 +405,7 @@ def calibration_table(labels, probabilities, bins: int = 10,
 
 
 # -- honest evaluation on a run -------------------------------------------------------------------
+#: Columns of the scores table of :func:`run_with_churn_scores`.
 SCORE_COLUMNS = ("day", "cycle", "customer_id", "score", "fitted")
 
 

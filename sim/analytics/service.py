@@ -1,0 +1,145 @@
+"""The service centre in numbers: waits, service level, the tail of the waits, resolution.
+
+How long customers waited, the share answered within the target wait, the percentiles of the
+waits that customers remember, contacts left unanswered, and first-contact resolution, from a
+run's ``service`` table with the definitions of :mod:`sim.result` (so the totals agree with
+:meth:`Result.summary` and the timeline).
+
+References
+----------
+Gans, N., Koole, G. & Mandelbaum, A. (2003). Telephone call centers: tutorial, review, and
+research prospects. *Manufacturing & Service Operations Management* 5(2), 79-141 (service level
+as the share answered within a target wait; abandonment).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .funnel import ratio
+
+__all__ = ["service_levels", "wait_percentiles"]
+
+_PERCENTILES = (0.5, 0.8, 0.9, 0.95, 0.99)
+
+
+def wait_percentiles(result, q=_PERCENTILES) -> pd.Series:
+    """Percentiles of the wait of the answered contacts (minutes).
+
+    The mean wait hides the tail that customers remember: with a busy centre most wait nothing
+    and a few wait long. Percentiles are the linear interpolation between order statistics
+    (numpy's default, Hyndman & Fan 1996 type 7).
+
+    Parameters
+    ----------
+    result : Result
+        A run.
+    q : sequence of float
+        Probabilities in [0, 1].
+
+    Returns
+    -------
+    pandas.Series
+        Minutes, indexed by ``q``; NaN if no contact was answered.
+    """
+    q = np.atleast_1d(np.asarray(q, dtype=float))
+    if ((q < 0) | (q > 1) | ~np.isfinite(q)).any():
+        raise ValueError(f"q = {q.tolist()}: percentiles must be probabilities in [0, 1]")
+    sv = result.service
+    wait = sv.loc[sv["answered"].astype(bool), "wait_minutes"].to_numpy(dtype=float)
+    values = np.quantile(wait, q) if wait.size else np.full(q.size, np.nan)
+    return pd.Series(values, index=pd.Index(q, name="q"), name="wait_minutes")
+
+
+def service_levels(result, by: str = "cycle") -> pd.DataFrame:
+    """Service KPIs of the contacts, per cycle, per day or for the whole run.
+
+    Definitions (those of :meth:`Result.summary` and of the timeline's service columns):
+
+    * ``contacts``: contacts that arrived in the period (count), ``answered`` those an agent
+      took, ``unanswered_share = 1 - answered / contacts`` (still waiting when the run ended:
+      the engine's customers do not hang up, a long wait lowers their satisfaction instead);
+    * ``mean_wait_minutes``: mean wait of the answered contacts (minutes);
+    * ``service_level``: share of the *answered* contacts whose wait was at most
+      ``scenario.service.wait_target_minutes`` (unanswered contacts are outside the share, as
+      in the summary: a queue still long at the end of the run flatters it, read the two
+      together);
+    * ``wait_p50``, ``wait_p90``, ``wait_p95``: percentiles of the answered waits (minutes,
+      linear interpolation, see :func:`wait_percentiles`);
+    * ``fcr``: share of the handled contacts (service finished) that resolved the issue, the
+      summary's ``first_contact_resolution``;
+    * ``issue_fcr``: share of the issues whose first contact was handled that this first
+      contact resolved (stricter: a recontact that resolves an issue counts in ``fcr`` but not
+      here).
+
+    A contact belongs to the period of its arrival; cycles are ``[start_day, end_day)`` of the
+    timeline, days are whole days ``floor(arrival_day)``.
+
+    Parameters
+    ----------
+    result : Result
+        A run.
+    by : {"cycle", "day", "total"}
+        The period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period (``cycle`` with ``start_day``; ``day``; or a single row for
+        "total"), columns ``contacts``, ``answered``, ``unanswered_share``,
+        ``mean_wait_minutes``, ``service_level``, ``wait_p50``, ``wait_p90``, ``wait_p95``,
+        ``fcr``, ``issue_fcr``, and ``target_minutes``. Periods without contacts are present
+        (cycles and days of the run) with NaN shares.
+    """
+    if by not in ("cycle", "day", "total"):
+        raise ValueError(f"by = {by!r}: must be 'cycle', 'day' or 'total'")
+    sv, tl, sc = result.service, result.timeline, result.scenario
+    target = float(sc.service.wait_target_minutes)
+    arrival = sv["arrival_day"].to_numpy(dtype=float)
+    if by == "cycle":
+        starts = tl["start_day"].to_numpy(dtype=float)
+        key = np.searchsorted(starts, arrival, side="right") - 1
+        periods = pd.Index(tl["cycle"].to_numpy(), name="cycle")
+        key = tl["cycle"].to_numpy()[np.clip(key, 0, None)] if len(tl) else key
+    elif by == "day":
+        key = np.floor(arrival).astype(np.int64)
+        periods = pd.Index(np.arange(int(sc.horizon_days)), name="day")
+    else:
+        key = np.zeros(arrival.size, dtype=np.int64)
+        periods = pd.Index([0], name="total")
+    answered = sv["answered"].to_numpy(dtype=bool)
+    handled = sv["handle_minutes"].notna().to_numpy()
+    wait = sv["wait_minutes"].to_numpy(dtype=float)
+    first = sv["contact"].to_numpy() == 1
+    frame = pd.DataFrame({
+        "key": key, "contact": 1.0,
+        "answered": answered.astype(float),
+        # Per-contact quantities that exist only for some contacts: NaN elsewhere, so the
+        # group means below are over the right contacts.
+        "wait": np.where(answered, wait, np.nan),
+        "within": np.where(answered, sv["within_target"].to_numpy(dtype=float), np.nan),
+        "resolved": np.where(handled, sv["resolved"].to_numpy(dtype=float), np.nan),
+        "first_resolved": np.where(handled & first, sv["resolved"].to_numpy(dtype=float),
+                                   np.nan),
+    })
+    grouped = frame.groupby("key", sort=True)
+    out = pd.DataFrame({
+        "contacts": grouped["contact"].sum(),
+        "answered": grouped["answered"].sum(),
+        "mean_wait_minutes": grouped["wait"].mean(),
+        "service_level": grouped["within"].mean(),
+        "wait_p50": grouped["wait"].quantile(0.5),
+        "wait_p90": grouped["wait"].quantile(0.9),
+        "wait_p95": grouped["wait"].quantile(0.95),
+        "fcr": grouped["resolved"].mean(),
+        "issue_fcr": grouped["first_resolved"].mean(),
+    }).reindex(periods)
+    out[["contacts", "answered"]] = out[["contacts", "answered"]].fillna(0).astype(np.int64)
+    out.insert(2, "unanswered_share", 1.0 - ratio(out["answered"], out["contacts"]))
+    out["target_minutes"] = target
+    if by == "cycle":
+        out.insert(0, "start_day", tl["start_day"].to_numpy())
+    if by == "total":
+        out.index = pd.RangeIndex(1)
+    return out
