@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim run | scenarios``.
+"""Command line: ``python -m sim run | compare | scenarios``.
 
 Errors in what the user typed or wrote (unknown scenario, bad TOML, invalid value, bad seed)
 print one line naming the file, the field, the value and what is allowed, and exit with
@@ -32,6 +32,30 @@ def _seed(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number >= 1") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be a whole number >= 1")
+    return value
+
+
+def _strategy_list(text: str) -> list[str]:
+    from .strategies import PRESETS
+
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in PRESETS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"--strategies {text!r}: {'unknown ' + repr(unknown[0]) if unknown else 'empty'}; "
+            f"choose from {', '.join(PRESETS)}")
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"--strategies {text!r}: a strategy appears twice")
+    return names
+
+
 def _parser() -> argparse.ArgumentParser:
     from .strategies import PRESETS
 
@@ -40,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
         description="CRM Lab: simulate a firm's customers under a CRM strategy.",
         epilog="Examples:\n  python -m sim run\n"
                "  python -m sim run --scenario classroom --strategy transactional --seed 7\n"
+               "  python -m sim compare --strategies transactional,full_crm --replications 30 "
+               "--jobs 2\n"
                "  python -m sim scenarios --fields",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -58,6 +84,26 @@ def _parser() -> argparse.ArgumentParser:
                      help="random seed (default: a fresh one, printed so you can replay)")
     run.add_argument("--out", type=Path, default=None, metavar="DIR",
                      help="report folder (default: reports/<scenario>-<strategy>-<seed>)")
+
+    cmp = sub.add_parser(
+        "compare", help="run several strategies on the same seeds and compare them",
+        description="Run several preset strategies on the same seeds (common random numbers) "
+                    "and write the tidy table of runs (runs.csv) and a comparison report: "
+                    "means, paired differences to the first strategy with 95%% intervals, and "
+                    "which differences are significant.")
+    cmp.add_argument("--scenario", default="classroom", metavar="NAME|PATH",
+                     help="shipped scenario name or a .toml file (default: classroom)")
+    cmp.add_argument("--strategies", required=True, type=_strategy_list, metavar="A,B,...",
+                     help=f"comma-separated presets, the first is the baseline: "
+                          f"{', '.join(PRESETS)}")
+    cmp.add_argument("--replications", type=_positive, default=30, metavar="N",
+                     help="runs per strategy (default: 30)")
+    cmp.add_argument("--seed", type=_seed, default=0, metavar="N",
+                     help="seed of the first replication; the others follow (default: 0)")
+    cmp.add_argument("--jobs", type=_positive, default=1, metavar="N",
+                     help="worker processes (default: 1)")
+    cmp.add_argument("--out", type=Path, default=None, metavar="DIR",
+                     help="report folder (default: reports/<scenario>-compare-<seed>)")
 
     scen = sub.add_parser("scenarios", help="list the shipped scenarios",
                           description="List the shipped scenarios, or every scenario field.")
@@ -89,6 +135,33 @@ def _cmd_run(args) -> int:
           f"service level {s['service_level']:.0%}")
     print(f"Report written to {folder}/ (report.html, summary.md, summary.json, *.csv, "
           "figures/)")
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from . import report, strategies
+    from .experiments import compare
+    from .scenario import Scenario
+
+    scenario = Scenario.load(args.scenario)
+    chosen = [strategies.get(name) for name in args.strategies]
+    started = time.perf_counter()
+    result = compare(scenario, chosen, n=args.replications, seed=args.seed,
+                     jobs=args.jobs if args.jobs > 1 else None)
+    elapsed = time.perf_counter() - started
+    out = args.out or Path("reports") / f"{scenario.name}-compare-{args.seed}"
+    folder = report.write(result, out)
+    print(f"Compared {len(chosen)} strategies on {scenario.name!r}, {args.replications} paired "
+          f"replications (seeds {args.seed}-{args.seed + args.replications - 1}) in "
+          f"{elapsed:.1f} s")
+    for row in result.table[result.table["kpi"] == "profit"].itertuples():
+        if row.strategy == result.baseline:
+            print(f"  {row.strategy:<16} profit EUR {row.mean:,.0f} (baseline)")
+        else:
+            verdict = "significant" if row.significant else "not significant"
+            print(f"  {row.strategy:<16} profit EUR {row.mean:,.0f}; difference "
+                  f"{row.difference:+,.0f} ({row.low:+,.0f} to {row.high:+,.0f}), {verdict}")
+    print(f"Report written to {folder}/ (report.html, comparison.md, runs.csv, figures/)")
     return 0
 
 
@@ -125,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return {"run": _cmd_run, "scenarios": _cmd_scenarios}[args.command](args)
+        return {"run": _cmd_run, "compare": _cmd_compare,
+                "scenarios": _cmd_scenarios}[args.command](args)
     except CRMLabError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE

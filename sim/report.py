@@ -411,8 +411,9 @@ def write(result_or_runs, folder: str | Path, *, strategy_cli: str | None = None
 
     Parameters
     ----------
-    result_or_runs : Result or pandas.DataFrame
-        One run, or the tidy table of replicated runs (``strategy``, ``seed``, KPI columns).
+    result_or_runs : Result, Comparison or pandas.DataFrame
+        One run, a :class:`sim.experiments.Comparison`, or the tidy table of replicated runs
+        (``strategy``, ``seed``, KPI columns).
     folder : str or Path
         Destination folder; its parent is created if needed.
     strategy_cli : str, optional
@@ -432,6 +433,9 @@ def write(result_or_runs, folder: str | Path, *, strategy_cli: str | None = None
     try:
         if isinstance(result_or_runs, pd.DataFrame):
             _write_comparison(result_or_runs, tmp, baseline)
+        elif hasattr(result_or_runs, "runs") and hasattr(result_or_runs, "baseline"):
+            # A sim.experiments.Comparison: its runs, its baseline unless told otherwise.
+            _write_comparison(result_or_runs.runs, tmp, baseline or result_or_runs.baseline)
         else:
             _write_run(result_or_runs, tmp, strategy_cli)
         old = None

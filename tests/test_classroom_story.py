@@ -9,8 +9,8 @@ strategy) on the default classroom scenario:
   and a welcome discount that alienates loyal customers.
 
 Each claim is a one-sided 95% t test on the paired differences (29 degrees of freedom). The
-runs use both cores. Run this file as a script to print the README's comparison table for
-every preset::
+runs use both cores (``sim.experiments.compare`` with ``jobs=2``). Run this file as a script to
+print the README's comparison table for every preset::
 
     .venv/bin/python tests/test_classroom_story.py
 """
@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from sim import Scenario, run, strategies
+from sim import Scenario, experiments, strategies
+from sim.view import strategy_name
 
 REPLICATIONS = 30
 KPIS = ("profit", "customer_equity", "annual_churn_rate", "retention_cost")
@@ -42,23 +42,13 @@ STORY = {
 }
 
 
-def _kpis(job) -> tuple:
-    label, strategy, seed = job
-    summary = run(Scenario.load("classroom"), strategy, seed=seed).summary()
-    return label, seed, tuple(summary[k] for k in KPIS)
-
-
 def replicate(named: dict, replications: int = REPLICATIONS) -> dict[str, dict[str, np.ndarray]]:
     """KPIs of every strategy on seeds 0 .. replications - 1: label -> kpi -> array by seed."""
-    jobs = [(label, strategy, seed) for label, strategy in named.items()
-            for seed in range(replications)]
-    with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        rows = list(pool.map(_kpis, jobs, chunksize=4))
-    out = {label: {k: np.full(replications, np.nan) for k in KPIS} for label in named}
-    for label, seed, values in rows:
-        for k, v in zip(KPIS, values, strict=True):
-            out[label][k][seed] = v
-    return out
+    cmp = experiments.compare(Scenario.load("classroom"), list(named.values()),
+                              n=replications, jobs=min(2, os.cpu_count() or 1), progress=False)
+    wide = {kpi: cmp.runs.pivot(index="seed", columns="strategy", values=kpi) for kpi in KPIS}
+    return {label: {kpi: wide[kpi][strategy_name(s)].to_numpy(dtype=float) for kpi in KPIS}
+            for label, s in named.items()}
 
 
 def paired_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95):

@@ -1,0 +1,224 @@
+"""Experiments: replications and paired comparisons of strategies (DESIGN section 10).
+
+One run is one draw of a random market; a strategy is judged by many. :func:`replicate` runs one
+strategy on ``n`` seeds; :func:`compare` runs several strategies on the *same* seeds (common
+random numbers: each strategy faces the same market, the same customers and the same competitor
+waves), so that the difference between two strategies is measured seed by seed and its
+confidence interval is far narrower than the strategies' own intervals.
+
+Both return tidy tables, one row per run, holding every input that produced the row (scenario,
+strategy, seed) and every KPI of :meth:`sim.result.Result.summary`. Runs go through any
+:class:`concurrent.futures.Executor` (``executor=``; ``jobs=N`` builds a local process pool, and
+a ``dask.distributed`` client's ``get_executor()`` runs the same experiment on a cluster);
+the table is the same whichever runs it, because each run depends only on its seed.
+
+Examples
+--------
+>>> from sim import Scenario, strategies, experiments          # doctest: +SKIP
+>>> cmp = experiments.compare(Scenario.load("classroom"),
+...                           [strategies.transactional, strategies.full_crm], n=30, jobs=2)
+>>> cmp.table                 # means, paired differences to the baseline, 95% intervals
+>>> cmp.not_significant       # differences the replications cannot tell from zero
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .view import strategy_name
+
+__all__ = ["Comparison", "compare", "replicate", "run_summary"]
+
+
+def run_summary(job: tuple) -> dict:
+    """Run one ``(scenario, strategy, seed)`` job and return its tidy row (a worker function:
+    it lives in the package so that process pools and clusters can import it)."""
+    from .engine import run
+
+    scenario, strategy, seed = job
+    result = run(scenario, strategy, seed=seed)
+    return {"scenario": scenario.name, "strategy": result.strategy, "seed": seed,
+            **result.summary()}
+
+
+def _seeds(seed: int, n: int) -> list[int]:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed = {seed!r}: must be a whole number >= 0 (the first run's seed)")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n = {n!r}: must be a whole number >= 1 (replications)")
+    # Consecutive seeds are independent draws: the engine hashes each seed through numpy's
+    # SeedSequence (sim.rng), and they are easy to replay one by one.
+    return list(range(seed, seed + n))
+
+
+def _execute(jobs_list: list[tuple], executor: Executor | None, jobs: int | None,
+             progress: bool, label: str) -> list[dict]:
+    """Rows of ``jobs_list`` in order, run serially, on a local pool or on ``executor``."""
+    if executor is not None and jobs is not None:
+        raise ValueError("give either executor= or jobs=, not both")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"jobs = {jobs!r}: must be a whole number >= 1 (worker processes)")
+    bar = _progress(len(jobs_list), progress, label)
+    try:
+        if executor is None and (jobs is None or jobs == 1):
+            rows = []
+            for job in jobs_list:
+                rows.append(run_summary(job))
+                bar.update()
+            return rows
+        _check_picklable(jobs_list)
+        own = executor is None
+        pool = ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1)) if own \
+            else executor
+        try:
+            futures = [pool.submit(run_summary, job) for job in jobs_list]
+            for future in futures:
+                future.add_done_callback(lambda _f: bar.update())
+            return [future.result() for future in futures]
+        finally:
+            if own:
+                pool.shutdown()
+    finally:
+        bar.close()
+
+
+def _check_picklable(jobs_list: list[tuple]) -> None:
+    for _, strategy, _ in jobs_list:
+        try:
+            pickle.dumps(strategy)
+        except Exception as exc:
+            raise TypeError(
+                f"strategy {strategy_name(strategy)!r} cannot be sent to worker processes "
+                f"({exc}); define it in a module (not in a notebook cell or as a lambda), or "
+                "run without jobs= and executor=") from None
+
+
+def _progress(total: int, enabled: bool, label: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=label, unit="run", disable=not enabled or None, leave=False)
+
+
+def replicate(scenario, strategy, n: int = 30, seed: int = 0, *, executor=None,
+              jobs: int | None = None, progress: bool = True) -> pd.DataFrame:
+    """Run ``strategy`` on ``n`` seeds: ``seed``, ``seed + 1``, ..., ``seed + n - 1``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    strategy : callable
+        A preset or any ``strategy(view) -> Actions`` (for worker processes it must be
+        importable: defined in a module, not in a notebook).
+    n : int
+        Replications (runs), >= 1.
+    seed : int
+        Seed of the first run, >= 0.
+    executor : concurrent.futures.Executor, optional
+        Runs the replications (e.g. ``dask.distributed.Client(...).get_executor()``).
+    jobs : int, optional
+        Local worker processes (a process pool); default serial.
+    progress : bool
+        Show a progress bar (``tqdm.auto``; ``TQDM_DISABLE=1`` silences it everywhere).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run, in seed order: ``scenario``, ``strategy``, ``seed`` and every KPI of
+        :meth:`sim.result.Result.summary` (units in :data:`sim.result.KPI_INFO`).
+    """
+    jobs_list = [(scenario, strategy, s) for s in _seeds(seed, n)]
+    rows = _execute(jobs_list, executor, jobs, progress, strategy_name(strategy))
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Strategies run on the same seeds, and what the replications say about them.
+
+    Attributes
+    ----------
+    runs : pandas.DataFrame
+        One row per run (``scenario``, ``strategy``, ``seed``, KPIs).
+    baseline : str
+        The strategy every other one is compared with.
+    level : float
+        Confidence level of the intervals (two-sided).
+    table : pandas.DataFrame
+        Per strategy and KPI: mean, paired difference to the baseline, its interval and
+        whether it is significant (:func:`sim.report.comparison_table`).
+    """
+
+    runs: pd.DataFrame
+    baseline: str
+    level: float = 0.95
+    table: pd.DataFrame = field(init=False, repr=False)
+
+    def __post_init__(self):
+        from .report import COMPARISON_KPIS, comparison_table
+
+        kpis = [k for k in COMPARISON_KPIS if k in self.runs.columns]
+        object.__setattr__(self, "table", comparison_table(
+            self.runs, kpis, baseline=self.baseline, level=self.level))
+
+    @property
+    def not_significant(self) -> pd.DataFrame:
+        """The rows of :attr:`table` whose difference to the baseline is not significant."""
+        return self.table[self.table["significant"].eq(False)]
+
+    def notes(self) -> list[str]:
+        """One sentence per difference the replications cannot tell from zero."""
+        n = int(self.runs.groupby("strategy")["seed"].nunique().min())
+        return [f"{row.strategy} vs {self.baseline} on {row.kpi}: the difference "
+                f"({row.difference:,.4g}) is not significant at {self.level:.0%} with {n} "
+                "paired replications" for row in self.not_significant.itertuples()]
+
+
+def compare(scenario, strategies, n: int = 30, seed: int = 0, *, baseline: str | None = None,
+            level: float = 0.95, executor=None, jobs: int | None = None,
+            progress: bool = True) -> Comparison:
+    """Run every strategy on the same ``n`` seeds and compare them with a baseline, paired.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    strategies : sequence of callables
+        Presets or strategy functions; their names (``strategy.name`` or the function name)
+        must differ.
+    n, seed, executor, jobs, progress
+        As in :func:`replicate`.
+    baseline : str, optional
+        Name of the strategy to compare the others with (default: the first).
+    level : float
+        Confidence level of the intervals of the differences (fraction, two-sided).
+
+    Returns
+    -------
+    Comparison
+        ``runs`` (tidy, one row per run), ``table`` (means, paired differences to the baseline
+        with intervals and significance) and ``notes()``.
+    """
+    strategies = list(strategies)
+    if not strategies:
+        raise ValueError("strategies is empty: give at least one strategy")
+    names = [strategy_name(s) for s in strategies]
+    twice = sorted({x for x in names if names.count(x) > 1})
+    if twice:
+        raise ValueError(f"strategies named {', '.join(map(repr, twice))} more than once: "
+                         "configure them differently or give them distinct names")
+    if baseline is not None and baseline not in names:
+        raise ValueError(f"baseline = {baseline!r}: strategies are {', '.join(names)}")
+    seeds = _seeds(seed, n)
+    # Seed-major order, so that a partial experiment (interrupted) has every strategy run on
+    # the first seeds, and a pool works on all strategies of a seed at once.
+    jobs_list = [(scenario, strategy, s) for s in seeds for strategy in strategies]
+    rows = _execute(jobs_list, executor, jobs, progress, f"{len(strategies)} strategies")
+    runs = pd.DataFrame(rows)
+    order = {name: i for i, name in enumerate(names)}
+    runs = runs.sort_values(["strategy", "seed"], key=lambda c: c.map(order)
+                            if c.name == "strategy" else c, kind="stable").reset_index(drop=True)
+    return Comparison(runs, baseline or names[0], level)

@@ -1,0 +1,118 @@
+"""Replications and paired comparisons (sim.experiments, DESIGN section 10).
+
+The tables must not depend on who runs them (serially, a process pool, any executor), every
+row must say what produced it, and a comparison must pair strategies by seed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim import Actions, Scenario, experiments, run, strategies
+
+SMALL = Scenario.load("classroom").replace(market_size=5_000, initial_customers=600,
+                                           horizon_days=150)
+
+
+def test_replicate_rows_are_the_runs_on_consecutive_seeds():
+    table = experiments.replicate(SMALL, strategies.transactional, n=3, seed=5, progress=False)
+    assert table["seed"].tolist() == [5, 6, 7]
+    assert (table["scenario"] == SMALL.name).all()
+    assert (table["strategy"] == "transactional").all()
+    for row in table.itertuples():
+        summary = run(SMALL, strategies.transactional, seed=row.seed).summary()
+        assert row.profit == summary["profit"]
+        assert row.customers_active_end == summary["customers_active_end"]
+
+
+def test_the_table_is_the_same_serial_on_a_process_pool_and_on_any_executor():
+    """Each run depends only on its seed, so who runs it does not matter (and the presets'
+    per-run memory survives being sent to workers)."""
+    chosen = [strategies.transactional, strategies.winback]
+    serial = experiments.compare(SMALL, chosen, n=3, progress=False).runs
+    pooled = experiments.compare(SMALL, chosen, n=3, jobs=2, progress=False).runs
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        threaded = experiments.compare(SMALL, chosen, n=3, executor=pool, progress=False).runs
+    pd.testing.assert_frame_equal(serial, pooled)
+    pd.testing.assert_frame_equal(serial, threaded)
+
+
+def test_compare_pairs_by_seed_and_reports_the_paired_interval():
+    chosen = [strategies.transactional, strategies.operational]
+    cmp = experiments.compare(SMALL, chosen, n=4, seed=2, progress=False)
+    runs = cmp.runs
+    assert cmp.baseline == "transactional"
+    assert runs["strategy"].tolist() == ["transactional"] * 4 + ["operational"] * 4
+    by = runs.pivot(index="seed", columns="strategy", values="profit")
+    assert by.index.tolist() == [2, 3, 4, 5]  # the same seeds for both: paired
+    d = (by["operational"] - by["transactional"]).to_numpy()
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2.0
+    row = cmp.table[(cmp.table["kpi"] == "profit") & (cmp.table["strategy"] == "operational")]
+    assert row["difference"].item() == pytest.approx(d.mean())
+    assert row["low"].item() == pytest.approx(d.mean() - half)
+    # Each not-significant difference gets a note naming it.
+    notes = cmp.notes()
+    assert len(notes) == len(cmp.not_significant)
+    for note, kpi in zip(notes, cmp.not_significant["kpi"], strict=True):
+        assert kpi in note and "not significant" in note
+
+
+def test_a_named_baseline():
+    chosen = [strategies.transactional, strategies.operational]
+    cmp = experiments.compare(SMALL, chosen, n=2, baseline="operational", progress=False)
+    base = cmp.table[cmp.table["strategy"] == "operational"]
+    assert base["difference"].isna().all()
+
+
+def notebook_strategy(view):
+    return Actions(mass_spend=4_000.0)
+
+
+def test_clear_errors():
+    with pytest.raises(ValueError, match="n = 0"):
+        experiments.replicate(SMALL, strategies.transactional, n=0)
+    with pytest.raises(ValueError, match="seed = -1"):
+        experiments.replicate(SMALL, strategies.transactional, n=1, seed=-1)
+    with pytest.raises(ValueError, match="'transactional' more than once"):
+        experiments.compare(SMALL, [strategies.transactional, strategies.transactional], n=1)
+    with pytest.raises(ValueError, match="baseline = 'nobody'"):
+        experiments.compare(SMALL, [strategies.transactional], n=1, baseline="nobody")
+    with pytest.raises(ValueError, match="either executor= or jobs="):
+        experiments.replicate(SMALL, strategies.transactional, n=1, jobs=2,
+                              executor=ThreadPoolExecutor())
+    lam = lambda view: Actions()  # noqa: E731 (a lambda cannot be pickled: that is the point)
+    with pytest.raises(TypeError, match="cannot be sent to worker processes"):
+        experiments.replicate(SMALL, lam, n=2, jobs=2, progress=False)
+    # A module-level function travels fine.
+    table = experiments.replicate(SMALL, notebook_strategy, n=2, jobs=2, progress=False)
+    assert table["strategy"].eq("notebook_strategy").all()
+    assert np.isfinite(table["profit"]).all()
+
+
+def test_compare_on_the_command_line(tmp_path):
+    small = tmp_path / "small.toml"
+    small.write_text('extends = "classroom"\nname = "small"\nmarket_size = 4000\n'
+                     "initial_customers = 500\nhorizon_days = 120\n")
+    out = tmp_path / "cmp"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", "--scenario", str(small), "--strategies",
+         "transactional,operational", "--replications", "3", "--seed", "4", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "MPLBACKEND": "Agg", "TQDM_DISABLE": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert "3 paired replications (seeds 4-6)" in proc.stdout
+    assert "operational" in proc.stdout and "significant" in proc.stdout
+    runs = pd.read_csv(out / "runs.csv")
+    assert runs["seed"].tolist() == [4, 5, 6, 4, 5, 6]
+    assert "<h2>Profit" in (out / "report.html").read_text()
+    bad = subprocess.run([sys.executable, "-m", "sim", "compare", "--strategies", "nope"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "unknown 'nope'" in bad.stderr
