@@ -134,7 +134,7 @@ def _cmd_run(args) -> int:
           f"annual churn {s['annual_churn_rate']:.1%}; profit EUR {s['profit']:,.0f}; "
           f"service level {s['service_level']:.0%}")
     print(f"Report written to {folder}/ (report.html, summary.md, summary.json, *.csv, "
-          "figures/)")
+          "run.json, figures/)")
     return 0
 
 

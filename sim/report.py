@@ -8,6 +8,7 @@
     folder/figures/*.png   every figure of the report
     folder/dashboard.png   the key KPIs over time on one figure
     folder/<table>.csv     customers, transactions, service, timeline, truth, campaigns
+    folder/run.json        provenance, column types and the scenario: Result.load(folder)
 
 ``write(runs, folder)`` with the tidy table of replicated runs of several strategies (one row
 per run: ``strategy``, ``seed`` and KPI columns, as an experiment produces) writes a
@@ -181,6 +182,8 @@ def _run_markdown(result, summary, provenance, sections, figures) -> str:
         "- `truth.csv`: latent ground truth per customer (never seen by the strategy)",
         "- `campaigns.csv`: one row per campaign contact (retention, cross-sell, win-back); "
         "`would_have_left` is ground truth",
+        "- `run.json`: provenance, column types and the scenario; `sim.Result.load(folder)` "
+        "reads the run back",
         "",
         "## Calibration sources",
         "",

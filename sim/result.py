@@ -21,14 +21,32 @@ KPI definitions, used everywhere (notebooks, reports, experiments):
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["KPI_INFO", "Result", "top_share"]
+from .errors import ScenarioError
+
+__all__ = ["KPI_INFO", "RUN_FILE", "Result", "top_share"]
+
+#: The file :meth:`Result.to_csv` and :meth:`Result.to_parquet` write next to the tables:
+#: provenance (scenario, strategy, seed, package version), each table's row count and column
+#: types, and the full scenario; :meth:`Result.load` reads it.
+RUN_FILE = "run.json"
+RUN_FORMAT = "crmlab-result"
+#: Raise when run.json changes shape, so an older Result.load refuses it by name.
+RUN_FORMAT_VERSION = 1
+#: Default of ``Result.load(scenario=...)``: use the scenario stored in run.json.
+_STORED = object()
+# to_csv writes each float's shortest round-trip repr. pandas >= 3.1 parses every float exactly
+# (and deprecates the switch); before, only the "round_trip" parser was guaranteed exact.
+_PANDAS = tuple(int(n) for n in re.match(r"(\d+)\.(\d+)", pd.__version__).groups())
+_EXACT_FLOATS = {} if _PANDAS >= (3, 1) else {"float_precision": "round_trip"}
 
 #: Every KPI of :meth:`Result.summary`: (label, unit, format) for reports and tables.
 KPI_INFO: dict[str, tuple[str, str, str]] = {
@@ -82,7 +100,8 @@ def top_share(values, top: float = 0.2) -> float:
     total = v.sum()
     if v.size == 0 or total <= 0:
         return math.nan
-    k = max(1, math.ceil(top * v.size))
+    # round() first: 0.1 x 30 is 3.0000000000000004 in floating point, which ceil makes 4.
+    k = max(1, math.ceil(round(top * v.size, 9)))
     return float(v[:k].sum() / total)
 
 
@@ -132,7 +151,8 @@ class Result:
     def __repr__(self) -> str:
         tl = self.timeline
         active = int(tl["active_end"].iloc[-1]) if len(tl) else 0
-        return (f"Result(scenario={self.scenario.name!r}, strategy={self.strategy!r}, "
+        name = getattr(self.scenario, "name", None)  # None after Result.load(scenario=None)
+        return (f"Result(scenario={name!r}, strategy={self.strategy!r}, "
                 f"seed={self.seed}, customers={len(self.customers)}, active_end={active})")
 
     def summary(self) -> dict[str, float]:
@@ -196,22 +216,263 @@ class Result:
             "won_back": int(winback["accepted"].sum()),
         }
 
+    # -- export and import, for researchers sharing results -------------------------------------
     def to_csv(self, folder: str | Path) -> list[Path]:
-        """Write every table as ``<name>.csv`` into ``folder`` (created if needed).
+        """Write every table as ``<name>.csv``, and the run's metadata ``run.json``, to ``folder``.
 
-        Each file is written to a temporary name and renamed into place, so a reader never sees
-        a half-written table. Returns the paths written.
+        Parameters
+        ----------
+        folder : str or Path
+            Where to write (created if needed); files of the same names there are replaced.
+
+        Returns
+        -------
+        list of Path
+            The tables in :attr:`TABLES` order, then ``run.json`` (see :meth:`load`).
+
+        Notes
+        -----
+        CSV is plain text any tool reads, but it keeps values, not types: read back with plain
+        :func:`pandas.read_csv`, categorical columns come back as text, a nullable boolean
+        column with missing values (``campaigns.would_have_left``) as objects, and the empty
+        category ``""`` (``truth.loss_reason`` of a customer not lost) as missing. :meth:`load`
+        restores all of them from the column types recorded in ``run.json``; :meth:`to_parquet`
+        keeps them in the files themselves. Each file is written to a temporary name and renamed
+        into place, so a reader never sees a half-written file; ``run.json`` is written last.
+
+        ``transactions`` has whole days since the start, not dates. lifetimes and PyMC-Marketing
+        pass their date column through :func:`pandas.to_datetime`, which reads whole numbers as
+        nanoseconds (every purchase on one date), so give them
+        ``pd.to_datetime(transactions["day"], unit="D")`` (day 0 = 1970-01-01).
         """
+        return self._export(folder, "csv")
+
+    def to_parquet(self, folder: str | Path) -> list[Path]:
+        """Write every table as ``<name>.parquet``, and the metadata ``run.json``, to ``folder``.
+
+        Parquet keeps each column's type: categories (with their order and unused ones),
+        booleans with missing values and floats come back exactly with
+        :func:`pandas.read_parquet`, and R (``arrow``), Polars or DuckDB read the files too.
+        Only a table without rows (``campaigns`` of a strategy that makes no offers) loses its
+        categories, which Parquet keeps with the data; :meth:`load` restores them from
+        ``run.json``.
+
+        Parameters
+        ----------
+        folder : str or Path
+            Where to write (created if needed); files of the same names there are replaced.
+
+        Returns
+        -------
+        list of Path
+            The tables in :attr:`TABLES` order, then ``run.json`` (see :meth:`load`).
+
+        Notes
+        -----
+        Written with pyarrow, which stores pandas' own column metadata next to the data. Each
+        file is written to a temporary name and renamed into place, so a reader never sees a
+        half-written file; ``run.json`` is written last.
+        """
+        return self._export(folder, "parquet")
+
+    def _export(self, folder: str | Path, fmt: str) -> list[Path]:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for name in self.TABLES:
-            path = folder / f"{name}.csv"
-            tmp = path.with_suffix(".csv.tmp")
-            getattr(self, name).to_csv(tmp, index=False)
-            tmp.replace(path)
+            table = getattr(self, name)
+            path = folder / f"{name}.{fmt}"
+            if fmt == "csv":
+                _write_atomic(path, table.to_csv, index=False)
+            else:
+                _write_atomic(path, table.to_parquet, index=False, engine="pyarrow")
             paths.append(path)
+        # Last, so that in a fresh folder run.json exists only once every table is complete.
+        text = json.dumps(self._run_info(), indent=2) + "\n"
+        _write_atomic(folder / RUN_FILE, Path.write_text, text, encoding="utf-8")
+        paths.append(folder / RUN_FILE)
         return paths
+
+    def _run_info(self) -> dict:
+        """The contents of ``run.json``: provenance, each table's columns, the full scenario."""
+        from . import __version__  # defined by sim/__init__.py only after it imports this module
+
+        to_dict = getattr(self.scenario, "to_dict", None)
+        return {
+            "format": RUN_FORMAT,
+            "format_version": RUN_FORMAT_VERSION,
+            "sim_version": __version__,
+            "scenario_name": getattr(self.scenario, "name", None),
+            "strategy": self.strategy,
+            "seed": None if self.seed is None else int(self.seed),
+            "tables": {name: _schema(getattr(self, name)) for name in self.TABLES},
+            # The whole scenario, not just its name: a variant made with Scenario.replace keeps
+            # the shipped name but is a different market.
+            "scenario": to_dict() if callable(to_dict) else None,
+        }
+
+    @classmethod
+    def load(cls, folder: str | Path, *, fmt: str = "auto", scenario: object = _STORED) -> Result:
+        """Read a folder written by :meth:`to_csv` or :meth:`to_parquet` back into a Result.
+
+        Parameters
+        ----------
+        folder : str or Path
+            A folder holding ``run.json`` and the tables.
+        fmt : {"auto", "parquet", "csv"}
+            Which files to read. ``"auto"`` reads Parquet when every table is there as Parquet,
+            otherwise CSV.
+        scenario : Scenario or None, optional
+            Use this instead of the scenario stored in ``run.json``. Needed only when the stored
+            one no longer validates (it was written by a version of the package whose scenario
+            fields differ): pass ``Scenario.load(...)``, or ``None`` to read the tables anyway.
+
+        Returns
+        -------
+        Result
+            The same tables, with the same columns and column types (categories included), the
+            strategy name and the seed of the result written. The scenario is rebuilt from the
+            full copy in ``run.json``, so a variant made with :meth:`Scenario.replace` comes back
+            as that variant; it is ``None`` if the result written had a scenario without
+            ``to_dict``.
+
+        Raises
+        ------
+        FileNotFoundError
+            ``run.json`` or one of the tables is missing.
+        ValueError
+            ``fmt`` is not allowed, ``run.json`` is not a CRM Lab result of a format this
+            version reads, or a table's columns or row count differ from ``run.json`` (the
+            folder mixes files from different runs).
+        ScenarioError
+            The stored scenario does not validate and no ``scenario`` was given.
+
+        Notes
+        -----
+        From CSV, a missing value in a text column (none of the package's tables has one)
+        comes back as ``""``, and a missing value in a categorical column that also has the
+        category ``""`` comes back as ``""``: CSV writes both as an empty field.
+        """
+        folder = Path(folder)
+        if fmt not in ("auto", "parquet", "csv"):
+            raise ValueError(f"fmt={fmt!r} is not allowed; use 'auto', 'parquet' or 'csv'")
+        info_path = folder / RUN_FILE
+        if not info_path.is_file():
+            raise FileNotFoundError(f"{info_path} not found: Result.load reads a folder written "
+                                    f"by Result.to_csv or Result.to_parquet")
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+        if not isinstance(info, dict) or info.get("format") != RUN_FORMAT:
+            raise ValueError(f"{info_path} is not a CRM Lab result (no \"format\": "
+                             f"\"{RUN_FORMAT}\")")
+        if info.get("format_version") != RUN_FORMAT_VERSION:
+            raise ValueError(f"{info_path}: format_version={info.get('format_version')!r} "
+                             f"(written by crmlab {info.get('sim_version')}); this version "
+                             f"reads {RUN_FORMAT_VERSION}")
+        if fmt == "auto":
+            complete = all((folder / f"{name}.parquet").is_file() for name in cls.TABLES)
+            fmt = "parquet" if complete else "csv"
+        tables = {}
+        for name in cls.TABLES:
+            path = folder / f"{name}.{fmt}"
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} not found (run.json lists the tables "
+                                        f"{', '.join(cls.TABLES)})")
+            tables[name] = _read_table(path, fmt, info["tables"][name])
+        if scenario is _STORED:
+            scenario = _stored_scenario(info, info_path)
+        return cls(scenario=scenario, strategy=info["strategy"], seed=info["seed"], **tables)
+
+
+def _write_atomic(path: Path, write, *args, **kwargs) -> None:
+    """Call ``write(tmp, *args, **kwargs)`` on a temporary name next to ``path``, then rename it.
+
+    A rename within one folder is atomic, so a reader sees the old file or the new one, never
+    half of one. If writing fails the temporary file is removed and ``path`` is left as it was.
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp, *args, **kwargs)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _schema(table: pd.DataFrame) -> dict:
+    """Row count, column types and categories of a table, for ``run.json``."""
+    columns, categories = {}, {}
+    for col in table.columns:
+        dtype = table[col].dtype
+        columns[str(col)] = str(dtype)
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories[str(col)] = {"values": dtype.categories.tolist(),
+                                    "ordered": bool(dtype.ordered)}
+    return {"rows": len(table), "columns": columns, "categories": categories}
+
+
+def _read_table(path: Path, fmt: str, schema: dict) -> pd.DataFrame:
+    """One table from ``path``, checked against (and for CSV, typed by) its ``run.json`` entry."""
+    names = list(schema["columns"])
+    if fmt == "parquet":
+        table = pd.read_parquet(path, engine="pyarrow")
+        # A table without rows has no row group, so Parquet has nowhere to keep its categories.
+        for col, spec in schema["categories"].items():
+            if col in table:
+                table[col] = table[col].astype(pd.CategoricalDtype(spec["values"],
+                                                                   spec["ordered"]))
+    else:
+        found = list(pd.read_csv(path, nrows=0).columns)
+        if found != names:
+            raise ValueError(f"{path} has the columns {found}, but run.json says {names}: the "
+                             f"folder mixes files from different runs or versions")
+        table = _read_csv(path, schema)
+    if list(table.columns) != names or len(table) != schema["rows"]:
+        raise ValueError(f"{path} has {len(table)} rows and the columns {list(table.columns)}, "
+                         f"but run.json says {schema['rows']} rows and {names}: the folder "
+                         f"mixes files from different runs")
+    return table
+
+
+def _read_csv(path: Path, schema: dict) -> pd.DataFrame:
+    """A CSV table with the column types ``run.json`` recorded (see :meth:`Result.to_csv`)."""
+    columns, categories = schema["columns"], schema["categories"]
+    text = {col for col, kind in columns.items()
+            if col in categories or kind in ("object", "str") or kind.startswith("string")}
+    # Only an empty field is missing, and only in typed columns: pandas' default list would
+    # also read "NA" or "null" as missing, and the empty category "" too.
+    table = pd.read_csv(path, dtype={col: (str if col in text else kind)
+                                     for col, kind in columns.items()},
+                        keep_default_na=False, na_values={col: [""] for col in columns
+                                                          if col not in text},
+                        **_EXACT_FLOATS)
+    for col in text:
+        spec = categories.get(col)
+        if spec is None:
+            table[col] = table[col].astype(columns[col])
+            continue
+        # Match on text (the file's), keep the categories' own values and order.
+        codes = pd.Index([str(v) for v in spec["values"]]).get_indexer(table[col])
+        table[col] = pd.Categorical.from_codes(codes, categories=spec["values"],
+                                               ordered=spec["ordered"])
+    return table
+
+
+def _stored_scenario(info: dict, where: Path):
+    """The scenario in ``run.json``, rebuilt and validated; ``None`` if none was stored."""
+    data = info.get("scenario")
+    if data is None:
+        return None
+    from . import __version__
+    from .scenario import Scenario
+
+    try:
+        return Scenario.from_dict(data)
+    except ScenarioError as err:
+        raise ScenarioError(
+            f"{err.detail} (this scenario was written by crmlab {info.get('sim_version')}, this "
+            f"is {__version__}); pass scenario=Scenario.load(...) or scenario=None to "
+            f"Result.load to read the tables anyway", field=err.field, source=str(where),
+        ) from None
 
 
 def _ratio(num: float, den: float) -> float:
