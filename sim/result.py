@@ -121,7 +121,8 @@ class Result:
         One row per customer ever acquired: observable history (money in EUR, days since start).
     transactions : pandas.DataFrame
         ``customer_id, day, amount, purchases``: one row per customer and day with purchases
-        (the lifetimes / PyMC-Marketing input format).
+        (the lifetimes / PyMC-Marketing input format; :func:`sim.analytics.rfm.summary_data`
+        takes it as it is, those libraries want ``pd.to_datetime(day, unit="D")`` as dates).
     service : pandas.DataFrame
         One row per service contact: arrival day, wait and handling minutes, resolution.
     timeline : pandas.DataFrame
