@@ -23,8 +23,11 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import pickle
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -32,7 +35,7 @@ import pandas as pd
 
 from .view import strategy_name
 
-__all__ = ["Comparison", "compare", "replicate", "run_summary"]
+__all__ = ["Comparison", "compare", "replicate", "replicate_until", "run_summary", "sweep"]
 
 
 def run_summary(job: tuple) -> dict:
@@ -222,3 +225,121 @@ def compare(scenario, strategies, n: int = 30, seed: int = 0, *, baseline: str |
     runs = runs.sort_values(["strategy", "seed"], key=lambda c: c.map(order)
                             if c.name == "strategy" else c, kind="stable").reset_index(drop=True)
     return Comparison(runs, baseline or names[0], level)
+
+
+def replicate_until(scenario, strategy, kpi: str = "profit", half_width: float = 10_000.0, *,
+                    level: float = 0.95, seed: int = 0, min_n: int = 5, max_n: int = 200,
+                    batch: int = 5, executor=None, jobs: int | None = None,
+                    progress: bool = True) -> pd.DataFrame:
+    """Replicate until the confidence interval of the mean ``kpi`` is narrow enough.
+
+    Runs ``min_n`` replications, then ``batch`` more at a time, until the half-width of the
+    two-sided t interval of the mean, ``t(level, n - 1) s / sqrt(n)``, is at most ``half_width``
+    (in the KPI's unit), or ``max_n`` runs are done. The seeds are consecutive from ``seed``, so
+    the runs are those :func:`replicate` would make.
+
+    Parameters
+    ----------
+    kpi : str
+        A KPI of :meth:`sim.result.Result.summary`.
+    half_width : float
+        Target half-width of the interval, in the KPI's unit (> 0).
+    level : float
+        Confidence level (fraction, two-sided).
+    min_n, max_n, batch : int
+        Replications before the first check (>= 2), at most, and added between checks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The runs, as :func:`replicate`; ``attrs["half_width"]`` holds the half-width reached
+        and ``attrs["converged"]`` whether it met the target.
+    """
+    from scipy import stats
+
+    if not half_width > 0:
+        raise ValueError(f"half_width = {half_width!r}: must be > 0 (in the unit of {kpi!r})")
+    if not 2 <= min_n <= max_n or batch < 1:
+        raise ValueError(f"min_n = {min_n}, max_n = {max_n}, batch = {batch}: need "
+                         "2 <= min_n <= max_n and batch >= 1")
+    from .result import KPI_INFO
+
+    if kpi not in KPI_INFO:
+        raise ValueError(f"kpi = {kpi!r}: not a KPI of Result.summary(); KPIs are "
+                         f"{', '.join(KPI_INFO)}")
+    table = replicate(scenario, strategy, min_n, seed, executor=executor, jobs=jobs,
+                      progress=progress)
+    while True:
+        values = table[kpi].to_numpy(dtype=float)
+        n = values.size
+        reached = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
+        if reached <= half_width or n >= max_n:
+            break
+        more = replicate(scenario, strategy, min(batch, max_n - n), seed + n, executor=executor,
+                         jobs=jobs, progress=progress)
+        table = pd.concat([table, more], ignore_index=True)
+    table.attrs.update(half_width=float(reached), converged=bool(reached <= half_width))
+    return table
+
+
+def _apply(scenario, strategy, point: Mapping):
+    """The scenario and strategy of one grid point: ``strategy.X`` keys configure the
+    strategy (a preset), every other key is a scenario field (``Scenario.replace``)."""
+    fields = {k: v for k, v in point.items() if not k.startswith("strategy.")}
+    params = {k.removeprefix("strategy."): v for k, v in point.items() if k.startswith("strategy.")}
+    if params:
+        if not hasattr(strategy, "configure"):
+            raise ValueError(f"grid has {', '.join('strategy.' + k for k in params)} but "
+                             f"strategy {strategy_name(strategy)!r} has no configure(): only "
+                             "presets take parameters")
+        strategy = strategy.configure(**params)
+    return (scenario.replace(**fields) if fields else scenario), strategy
+
+
+def sweep(scenario, strategy, grid: Mapping[str, Sequence], n: int = 10, seed: int = 0, *,
+          executor=None, jobs: int | None = None, progress: bool = True) -> pd.DataFrame:
+    """Run every combination of a grid of scenario fields and strategy parameters.
+
+    Every grid point uses the same seeds (common random numbers), so neighbouring points
+    differ by the parameter, not by the draw.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    strategy : callable
+        A preset when the grid holds strategy parameters.
+    grid : mapping
+        Name -> values. Scenario fields by their dotted path (``"budget_per_cycle"``,
+        ``"service.handle_minutes"``, ``"segments.regulars.annual_churn"``); preset parameters
+        as ``"strategy.<name>"`` (``"strategy.offer_budget"``).
+    n, seed, executor, jobs, progress
+        As in :func:`replicate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per grid point and seed: a column per grid name (its value), then
+        ``scenario``, ``strategy``, ``seed`` and every KPI.
+
+    Raises
+    ------
+    sim.errors.ScenarioError, TypeError, ValueError
+        For a bad field, value or parameter, before anything runs.
+    """
+    if not grid:
+        raise ValueError("grid is empty: give at least one name with a list of values")
+    names = list(grid)
+    for name in names:
+        values = grid[name]
+        if isinstance(values, str) or not isinstance(values, Sequence) or not len(values):
+            raise ValueError(f"grid[{name!r}] = {values!r}: must be a non-empty list of values")
+    points = [dict(zip(names, combo, strict=True))
+              for combo in itertools.product(*(grid[k] for k in names))]
+    # Build (and so validate) every point before running any.
+    setups = [_apply(scenario, strategy, point) for point in points]
+    seeds = _seeds(seed, n)
+    jobs_list = [(sc, st, s) for sc, st in setups for s in seeds]
+    rows = _execute(jobs_list, executor, jobs, progress, f"{len(points)} grid points")
+    out = pd.DataFrame(rows)
+    grid_columns = pd.DataFrame([point for point in points for _ in seeds])
+    return pd.concat([grid_columns, out], axis=1)

@@ -100,7 +100,10 @@ class Preset:
         changed = {k: v for k, v in self.params.items() if self.defaults[k] != v}
         if not changed:
             return self._base
-        return f"{self._base}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+        # numpy scalars (from a sweep's grid, say) read as plain numbers: 2000.0, not
+        # np.float64(2000.0)
+        shown = {k: v.item() if isinstance(v, np.generic) else v for k, v in changed.items()}
+        return f"{self._base}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     def configure(self, **changes) -> Preset:
         """A new preset with some parameters changed; unknown names are an error."""

@@ -116,3 +116,52 @@ def test_compare_on_the_command_line(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "sim", "compare", "--strategies", "nope"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown 'nope'" in bad.stderr
+
+
+def test_sweep_crosses_scenario_fields_and_strategy_parameters_on_common_seeds():
+    grid = {"budget_per_cycle": [20_000.0, 30_000.0], "strategy.mass_spend": [2_000.0, 6_000.0]}
+    table = experiments.sweep(SMALL, strategies.transactional, grid, n=2, seed=3, progress=False)
+    assert len(table) == 2 * 2 * 2
+    assert list(table.columns[:2]) == ["budget_per_cycle", "strategy.mass_spend"]
+    assert set(table["seed"]) == {3, 4}
+    # A row is exactly the run it describes.
+    row = table.iloc[5]
+    sc = SMALL.replace(budget_per_cycle=row["budget_per_cycle"])
+    st = strategies.transactional.configure(mass_spend=row["strategy.mass_spend"])
+    assert row["strategy"] == st.name
+    assert row["profit"] == run(sc, st, seed=int(row["seed"])).summary()["profit"]
+    # More mass marketing wins more customers on the same seeds.
+    wide = table.pivot_table(index=["budget_per_cycle", "seed"], columns="strategy.mass_spend",
+                             values="customers_acquired")
+    assert (wide[6_000.0] > wide[2_000.0]).all()
+
+
+def test_sweep_validates_every_point_before_running():
+    with pytest.raises(ValueError, match="grid is empty"):
+        experiments.sweep(SMALL, strategies.transactional, {})
+    with pytest.raises(ValueError, match="non-empty list"):
+        experiments.sweep(SMALL, strategies.transactional, {"budget_per_cycle": 5.0})
+    with pytest.raises(Exception, match="budget_per_cycle"):
+        experiments.sweep(SMALL, strategies.transactional, {"budget_per_cycle": [-1.0]})
+    with pytest.raises(TypeError, match="no parameter 'nope'"):
+        experiments.sweep(SMALL, strategies.transactional, {"strategy.nope": [1]})
+    with pytest.raises(ValueError, match="only presets take parameters"):
+        experiments.sweep(SMALL, notebook_strategy, {"strategy.mass_spend": [1.0]})
+
+
+def test_replicate_until_stops_when_the_interval_is_narrow_enough():
+    wide = experiments.replicate_until(SMALL, strategies.transactional, "profit", 1e12,
+                                       min_n=3, progress=False)
+    assert len(wide) == 3 and wide.attrs["converged"]
+    # An unreachable target stops at max_n, says so, and the runs are replicate()'s.
+    hard = experiments.replicate_until(SMALL, strategies.transactional, "profit", 1e-9,
+                                       min_n=3, max_n=7, batch=2, progress=False)
+    assert len(hard) == 7 and not hard.attrs["converged"]
+    assert hard["seed"].tolist() == list(range(7))
+    v = hard["profit"].to_numpy()
+    half = stats.t.ppf(0.975, 6) * v.std(ddof=1) / np.sqrt(7)
+    assert hard.attrs["half_width"] == pytest.approx(half)
+    again = experiments.replicate(SMALL, strategies.transactional, 7, progress=False)
+    pd.testing.assert_frame_equal(hard, again)
+    with pytest.raises(ValueError, match="not a KPI"):
+        experiments.replicate_until(SMALL, strategies.transactional, "proft", 1.0)
