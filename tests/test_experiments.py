@@ -165,3 +165,19 @@ def test_replicate_until_stops_when_the_interval_is_narrow_enough():
     pd.testing.assert_frame_equal(hard, again)
     with pytest.raises(ValueError, match="not a KPI"):
         experiments.replicate_until(SMALL, strategies.transactional, "proft", 1.0)
+
+
+def test_the_same_experiment_on_a_local_dask_cluster():
+    """DESIGN section 10: a dask.distributed client's executor runs the same experiment and
+    gives the same table as a serial run and a local process pool."""
+    distributed = pytest.importorskip("distributed")
+    chosen = [strategies.transactional, strategies.analytical]
+    serial = experiments.compare(SMALL, chosen, n=2, progress=False).runs
+    pooled = experiments.compare(SMALL, chosen, n=2, jobs=2, progress=False).runs
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        on_cluster = experiments.compare(SMALL, chosen, n=2, executor=client.get_executor(),
+                                         progress=False).runs
+    pd.testing.assert_frame_equal(serial, pooled)
+    pd.testing.assert_frame_equal(serial, on_cluster)
