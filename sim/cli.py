@@ -1,4 +1,4 @@
-"""Command line: ``python -m sim run | compare | scenarios``.
+"""Command line: ``python -m sim run | compare | sweep | scenarios``.
 
 Errors in what the user typed or wrote (unknown scenario, bad TOML, invalid value, bad seed)
 print one line naming the file, the field, the value and what is allowed, and exit with
@@ -105,6 +105,25 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", type=Path, default=None, metavar="DIR",
                      help="report folder (default: reports/<scenario>-compare-<seed>)")
 
+    swp = sub.add_parser(
+        "sweep", help="run a grid of scenario fields and strategy parameters",
+        description="Run every combination of a grid read from a TOML file, on the same seeds "
+                    "at every point, and write the tidy table (runs.csv) and a comparison "
+                    "report with the first grid point as the baseline. GRID.toml:\n\n"
+                    '  scenario = "classroom"      # optional, name or path\n'
+                    '  strategy = "analytical"     # a preset\n'
+                    "  replications = 10           # optional\n"
+                    "  seed = 0                    # optional\n"
+                    "  [grid]\n"
+                    '  "strategy.offer_budget" = [1000, 3000, 5000]\n'
+                    '  "service.handle_minutes" = [25.0, 35.0]\n',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    swp.add_argument("grid", type=Path, metavar="GRID.toml", help="the grid file")
+    swp.add_argument("--jobs", type=_positive, default=1, metavar="N",
+                     help="worker processes (default: 1)")
+    swp.add_argument("--out", type=Path, default=None, metavar="DIR",
+                     help="report folder (default: reports/<grid file name>)")
+
     scen = sub.add_parser("scenarios", help="list the shipped scenarios",
                           description="List the shipped scenarios, or every scenario field.")
     scen.add_argument("--fields", action="store_true",
@@ -165,6 +184,74 @@ def _cmd_compare(args) -> int:
     return 0
 
 
+def _plain(value):
+    """A numpy scalar as the Python number it holds (for readable labels)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+_SWEEP_KEYS = {"scenario", "strategy", "replications", "seed", "grid"}
+
+
+def _read_grid(path: Path) -> dict:
+    """The sweep file, checked: every error names the file, the key and what is allowed."""
+    import tomllib
+
+    from .strategies import PRESETS
+
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{path}: not valid TOML: {err}") from None
+    unknown = sorted(set(data) - _SWEEP_KEYS)
+    if unknown:
+        raise ValueError(f"{path}: unknown key {unknown[0]!r}; keys are "
+                         f"{', '.join(sorted(_SWEEP_KEYS))}")
+    if data.get("strategy") not in PRESETS:
+        raise ValueError(f"{path}: strategy = {data.get('strategy')!r}: choose one of "
+                         f"{', '.join(PRESETS)}")
+    grid = data.get("grid")
+    if not isinstance(grid, dict) or not grid:
+        raise ValueError(f"{path}: [grid] must list at least one field with a list of values")
+    for key in ("replications", "seed"):
+        value = data.get(key, 10 if key == "replications" else 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < (key == "replications"):
+            raise ValueError(f"{path}: {key} = {value!r}: must be a whole number >= "
+                             f"{int(key == 'replications')}")
+        data[key] = value
+    return data
+
+
+def _cmd_sweep(args) -> int:
+    from . import report, strategies
+    from .experiments import sweep
+    from .scenario import Scenario
+
+    spec = _read_grid(args.grid)
+    scenario_ref = spec.get("scenario", "classroom")
+    if scenario_ref.endswith(".toml") and not Path(scenario_ref).is_absolute():
+        scenario_ref = str(args.grid.parent / scenario_ref)  # relative to the grid file
+    scenario = Scenario.load(scenario_ref)
+    grid = spec["grid"]
+    started = time.perf_counter()
+    try:
+        table = sweep(scenario, strategies.get(spec["strategy"]), grid, n=spec["replications"],
+                      seed=spec["seed"], jobs=args.jobs if args.jobs > 1 else None)
+    except TypeError as err:  # an unknown preset parameter in [grid]
+        raise ValueError(f"{args.grid}: [grid]: {err}") from None
+    elapsed = time.perf_counter() - started
+    # Each grid point is a "strategy" of the comparison report, named by its values.
+    runs = table.copy()
+    runs.insert(0, "point", [", ".join(f"{k.removeprefix('strategy.')}={_plain(row[k])!r}"
+                                       for k in grid) for _, row in table.iterrows()])
+    runs["strategy"] = runs["point"]
+    out = args.out or Path("reports") / args.grid.stem
+    folder = report.write(runs, out)
+    print(f"Swept {runs['point'].nunique()} grid points x {spec['replications']} replications "
+          f"of {spec['strategy']!r} on {scenario.name!r} in {elapsed:.1f} s")
+    print(f"Report written to {folder}/ (report.html, comparison.md, runs.csv, figures/)")
+    return 0
+
+
 def _cmd_scenarios(args) -> int:
     from .scenario import available, field_table
 
@@ -198,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return {"run": _cmd_run, "compare": _cmd_compare,
+        return {"run": _cmd_run, "compare": _cmd_compare, "sweep": _cmd_sweep,
                 "scenarios": _cmd_scenarios}[args.command](args)
     except CRMLabError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -181,3 +181,27 @@ def test_the_same_experiment_on_a_local_dask_cluster():
                                          progress=False).runs
     pd.testing.assert_frame_equal(serial, pooled)
     pd.testing.assert_frame_equal(serial, on_cluster)
+
+
+def test_sweep_on_the_command_line(tmp_path):
+    (tmp_path / "small.toml").write_text(
+        'extends = "classroom"\nname = "small"\nmarket_size = 4000\ninitial_customers = 500\n'
+        "horizon_days = 120\n")
+    grid = tmp_path / "budgets.toml"
+    grid.write_text('scenario = "small.toml"\nstrategy = "transactional"\nreplications = 2\n'
+                    'seed = 1\n[grid]\n"strategy.mass_spend" = [2000.0, 6000.0]\n')
+    out = tmp_path / "sweep"
+    env = {**os.environ, "MPLBACKEND": "Agg", "TQDM_DISABLE": "1"}
+    proc = subprocess.run([sys.executable, "-m", "sim", "sweep", str(grid), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Swept 2 grid points x 2 replications" in proc.stdout
+    runs = pd.read_csv(out / "runs.csv")
+    assert runs["point"].tolist() == ["mass_spend=2000.0"] * 2 + ["mass_spend=6000.0"] * 2
+    assert runs["seed"].tolist() == [1, 2, 1, 2]
+    assert "mass_spend=6000.0" in (out / "report.html").read_text()
+    grid.write_text('strategy = "transactional"\n[grid]\n"strategy.nope" = [1]\n')
+    bad = subprocess.run([sys.executable, "-m", "sim", "sweep", str(grid)], capture_output=True,
+                         text=True, timeout=120, env=env)
+    assert bad.returncode == 2 and "no parameter 'nope'" in bad.stderr
+    assert "Traceback" not in bad.stderr
