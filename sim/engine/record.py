@@ -17,6 +17,8 @@ from .service import MINUTES_PER_DAY
 __all__ = ["COST_COLUMNS", "Ledger", "build_result"]
 
 #: Every cost of the firm, one timeline column each (EUR per cycle).
+#: What ``run(..., transactions=...)`` keeps of the transaction log.
+TRANSACTION_LOGS = ("full", "compact", "none")
 COST_COLUMNS = ("cost_goods", "cost_serve", "cost_mass", "cost_targeted", "cost_agents",
                 "cost_crm_system", "cost_training", "cost_retention", "cost_loyalty",
                 "cost_cross_sell", "cost_winback", "cost_collaboration", "cost_welcome")
@@ -29,13 +31,17 @@ _COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_r
 class Ledger:
     """Accumulates a cycle's money and counts, and keeps the transaction log."""
 
-    def __init__(self, scenario):
+    def __init__(self, scenario, transactions: str = "full"):
+        if transactions not in TRANSACTION_LOGS:
+            raise ValueError(f"transactions = {transactions!r}: must be one of "
+                             f"{', '.join(map(repr, TRANSACTION_LOGS))}")
         self.sc = scenario
+        self.log_mode = transactions
         self.rows: list[dict] = []
         self.open = False
         self.acc: dict[str, float] = {}
-        self._tx: list[tuple] = []
-        self._settled = 0  # chunks of self._tx already added to the customer totals
+        self._tx: list[tuple] = []  # the day's sales not yet added to the customer totals
+        self._log: list[tuple] = []  # settled sales kept for result.transactions
         self._svc_row = 0
         self.discount_per_day = np.log1p(scenario.annual_discount_rate) / 365.0
 
@@ -46,10 +52,11 @@ class Ledger:
         totals (a strategy's view of the customers, the result) is much cheaper than scattering
         into the customer columns every day.
         """
-        chunks = self._tx[self._settled:]
+        chunks = self._tx
         if not chunks:
             return
-        self._settled = len(self._tx)
+        self._tx = []
+        self._keep(chunks)
         ids = np.concatenate([t[0] for t in chunks])
         day = np.concatenate([np.full(t[0].size, t[1], dtype=float) for t in chunks])
         n = cust.n
@@ -74,6 +81,19 @@ class Ledger:
             first[t[0]] = t[1]
         known = cust.first_purchase_day[:n]
         np.copyto(known, first, where=np.isnan(known))
+
+    def _keep(self, chunks: list[tuple]) -> None:
+        """Keep settled sales for the transaction log as the run's ``transactions`` option
+        says: all of it, compact (32-bit ids and amounts, 16-bit counts: a third of the
+        memory, amounts to about 7 significant digits), or nothing. The per-customer totals
+        (RFM, revenue, margin) are exact whatever is kept."""
+        if self.log_mode == "none":
+            return
+        if self.log_mode == "full":
+            self._log += [t[:4] for t in chunks]
+            return
+        self._log += [(t[0].astype(np.int32), t[1], t[2].astype(np.float32),
+                       t[3].astype(np.int16)) for t in chunks]
 
     def open_cycle(self, model, cycle: int, start: int) -> None:
         self.acc = dict.fromkeys((*_COUNTS, "revenue", *COST_COLUMNS), 0.0)
@@ -114,6 +134,9 @@ class Ledger:
 
     def close(self, model, end: int) -> None:
         """Write the cycle's row of the timeline (the firm's monthly report)."""
+        # Settling every cycle keeps at most a cycle of full-width sales in memory, whatever the
+        # strategy reads, so the transactions option bounds a large run's memory.
+        self.settle(model.cust)
         acc, act = self.acc, self.actions
         a = model.active
         alive = a.alive[: a.m]
@@ -148,14 +171,19 @@ class Ledger:
         self.open = False
 
     def transactions(self) -> pd.DataFrame:
-        if not self._tx:
-            return pd.DataFrame({"customer_id": np.zeros(0, np.int64), "day": np.zeros(0, np.int64),
-                                 "amount": np.zeros(0), "purchases": np.zeros(0, np.int64)})
-        ids = np.concatenate([t[0] for t in self._tx])
-        day = np.concatenate([np.full(t[0].size, t[1], dtype=np.int64) for t in self._tx])
-        return pd.DataFrame({"customer_id": ids, "day": day,
-                             "amount": np.concatenate([t[2] for t in self._tx]),
-                             "purchases": np.concatenate([t[3] for t in self._tx])})
+        """The transaction log kept so far (call :meth:`settle` first for the latest days)."""
+        compact = self.log_mode == "compact"
+        types = ((np.int32, np.int32, np.float32, np.int16) if compact
+                 else (np.int64, np.int64, np.float64, np.int64))
+        log = self._log
+        if not log:
+            return pd.DataFrame({name: np.zeros(0, dtype) for name, dtype in zip(
+                ("customer_id", "day", "amount", "purchases"), types, strict=True)})
+        return pd.DataFrame({
+            "customer_id": np.concatenate([t[0] for t in log]),
+            "day": np.concatenate([np.full(t[0].size, t[1], dtype=types[1]) for t in log]),
+            "amount": np.concatenate([t[2] for t in log]),
+            "purchases": np.concatenate([t[3] for t in log])})
 
 
 def _service_stats(arrival, start, end, resolved, service) -> dict:
