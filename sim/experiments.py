@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import itertools
-import math
 import os
 import pickle
 from collections.abc import Mapping, Sequence
@@ -153,7 +152,7 @@ class Comparison:
         Confidence level of the intervals (two-sided).
     table : pandas.DataFrame
         Per strategy and KPI: mean, paired difference to the baseline, its interval and
-        whether it is significant (:func:`sim.report.comparison_table`).
+        whether it is significant (:func:`sim.analytics.comparison.comparison_table`).
     """
 
     runs: pd.DataFrame
@@ -162,7 +161,7 @@ class Comparison:
     table: pd.DataFrame = field(init=False, repr=False)
 
     def __post_init__(self):
-        from .report import COMPARISON_KPIS, comparison_table
+        from .analytics.comparison import COMPARISON_KPIS, comparison_table
 
         kpis = [k for k in COMPARISON_KPIS if k in self.runs.columns]
         object.__setattr__(self, "table", comparison_table(
@@ -255,7 +254,7 @@ def replicate_until(scenario, strategy, kpi: str = "profit", half_width: float =
         The runs, as :func:`replicate`; ``attrs["half_width"]`` holds the half-width reached
         and ``attrs["converged"]`` whether it met the target.
     """
-    from scipy import stats
+    from .analytics.comparison import t_half_width
 
     if not half_width > 0:
         raise ValueError(f"half_width = {half_width!r}: must be > 0 (in the unit of {kpi!r})")
@@ -272,7 +271,7 @@ def replicate_until(scenario, strategy, kpi: str = "profit", half_width: float =
     while True:
         values = table[kpi].to_numpy(dtype=float)
         n = values.size
-        reached = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
+        reached = t_half_width(values, level)
         if reached <= half_width or n >= max_n:
             break
         more = replicate(scenario, strategy, min(batch, max_n - n), seed + n, executor=executor,

@@ -127,10 +127,10 @@ def money(result, ax=None):
     return ax
 
 
-def _euro_axis(ax) -> None:
+def _euro_axis(ax, axis: str = "y") -> None:
     from matplotlib.ticker import StrMethodFormatter
 
-    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    getattr(ax, f"{axis}axis").set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 
 def service_waits(result, ax=None):
@@ -268,25 +268,20 @@ def strategy_comparison(runs, kpi: str = "profit", ax=None, *, baseline: str | N
     -------
     matplotlib.axes.Axes
     """
-    from scipy import stats
+    from .analytics.comparison import comparison_table
 
     for column in ("strategy", "seed", kpi):
         if column not in runs.columns:
             raise ValueError(f"runs has no column {column!r}: need strategy, seed and {kpi!r}")
-    wide = runs.pivot_table(index="seed", columns="strategy", values=kpi, aggfunc="first",
-                            sort=False)
-    names = list(dict.fromkeys(runs["strategy"]))
+    table = comparison_table(runs, [kpi], baseline=baseline, level=level)
     if baseline is not None:
-        if baseline not in wide.columns:
-            raise ValueError(f"baseline = {baseline!r}: strategies are {', '.join(names)}")
-        wide = wide.sub(wide[baseline], axis=0).drop(columns=baseline).dropna()
-        names = [n for n in names if n != baseline]
-    means, halves = [], []
-    for name in names:
-        values = wide[name].dropna().to_numpy(dtype=float)
-        means.append(values.mean() if values.size else np.nan)
-        halves.append(stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1)
-                      / np.sqrt(values.size) if values.size > 1 else np.nan)
+        table = table[table["strategy"] != baseline]
+        means = table["difference"].to_numpy(dtype=float)
+        halves = (table["high"] - table["difference"]).to_numpy(dtype=float)
+    else:
+        means = table["mean"].to_numpy(dtype=float)
+        halves = table["mean_half_width"].to_numpy(dtype=float)
+    names = table["strategy"].tolist()
     ax = _axes(ax)
     y = np.arange(len(names))
     colours = ["#5b8e7d" if m >= 0 else "#bc4b51" for m in means]
@@ -299,17 +294,11 @@ def strategy_comparison(runs, kpi: str = "profit", ax=None, *, baseline: str | N
         ax.set_xlabel(f"{label}: difference to {baseline}\n(mean, {level:.0%} CI, paired by seed)")
     else:
         ax.set_xlabel(f"{label} (mean, {level:.0%} CI)")
-    n = int(wide.notna().sum().min()) if len(names) else 0
+    n = int(table["runs"].min()) if len(table) else 0
     ax.set_title(f"Strategies compared on {label} ({n} replications)")
     if np.nanmax(np.abs(means), initial=0.0) >= 1_000:  # money: thousands separators
-        _euro_axis_x(ax)
+        _euro_axis(ax, "x")
     return ax
-
-
-def _euro_axis_x(ax) -> None:
-    from matplotlib.ticker import StrMethodFormatter
-
-    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 
 def lorenz(result, ax=None, column: str = "revenue"):

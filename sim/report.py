@@ -33,17 +33,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import __version__
+from .analytics.comparison import COMPARISON_KPIS, comparison_table
 from .result import KPI_INFO
 
-__all__ = ["COMPARISON_KPIS", "write"]
-
-#: KPIs a comparison report shows by default, in order (those present in the runs table).
-COMPARISON_KPIS = ("profit", "customer_equity", "annual_churn_rate", "customers_active_end",
-                   "realised_clv", "cac", "mean_wait_minutes", "satisfaction_end")
+__all__ = ["COMPARISON_KPIS", "comparison_table", "write"]
 
 
 def _fmt(key: str, value) -> str:
@@ -291,63 +287,6 @@ def _write_run(result, tmp: Path, strategy_cli: str | None) -> None:
 
 
 # -- a comparison of strategies ------------------------------------------------------------------
-def comparison_table(runs: pd.DataFrame, kpis=None, *, baseline: str | None = None,
-                     level: float = 0.95) -> pd.DataFrame:
-    """Mean of each KPI per strategy, and the paired difference to ``baseline`` with its
-    confidence interval and whether it is significant.
-
-    Parameters
-    ----------
-    runs : pandas.DataFrame
-        One row per run: ``strategy``, ``seed`` and KPI columns. Runs of different strategies
-        with the same seed are paired (common random numbers).
-    kpis : sequence of str, optional
-        KPI columns (default: those of :data:`COMPARISON_KPIS` present).
-    baseline : str, optional
-        Strategy the others are compared with (default: the first in ``runs``).
-    level : float
-        Two-sided confidence level (fraction), t distribution on the paired differences.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per strategy and KPI: ``strategy``, ``kpi``, ``runs``, ``mean``,
-        ``difference``, ``low``, ``high`` (the interval of the difference, in the KPI's unit)
-        and ``significant`` (the interval excludes 0; NaN for the baseline).
-    """
-    from scipy import stats
-
-    for column in ("strategy", "seed"):
-        if column not in runs.columns:
-            raise ValueError(f"runs has no column {column!r}: need one row per run with "
-                             "strategy, seed and KPI columns")
-    names = list(dict.fromkeys(runs["strategy"]))
-    baseline = names[0] if baseline is None else baseline
-    if baseline not in names:
-        raise ValueError(f"baseline = {baseline!r}: strategies are {', '.join(names)}")
-    kpis = [k for k in (kpis or COMPARISON_KPIS) if k in runs.columns]
-    rows = []
-    for kpi in kpis:
-        wide = runs.pivot_table(index="seed", columns="strategy", values=kpi, aggfunc="first",
-                                sort=False)
-        for name in names:
-            values = wide[name].dropna()
-            row = {"strategy": name, "kpi": kpi, "runs": len(values),
-                   "mean": float(values.mean()) if len(values) else np.nan,
-                   "difference": np.nan, "low": np.nan, "high": np.nan, "significant": np.nan}
-            if name != baseline:
-                d = (wide[name] - wide[baseline]).dropna().to_numpy(dtype=float)
-                if d.size:
-                    row["difference"] = float(d.mean())
-                if d.size > 1:
-                    half = stats.t.ppf(0.5 + level / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(
-                        d.size)
-                    row.update(low=d.mean() - half, high=d.mean() + half,
-                               significant=bool(d.mean() - half > 0 or d.mean() + half < 0))
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def _difference_text(kpi: str, row) -> str:
     if isinstance(row["difference"], float) and math.isnan(row["difference"]):
         return "baseline"

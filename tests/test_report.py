@@ -106,6 +106,9 @@ def test_comparison_table_is_the_paired_t_interval(runs):
     assert row["difference"] == pytest.approx(d.mean())
     assert (row["low"], row["high"]) == pytest.approx((d.mean() - half, d.mean() + half))
     assert row["significant"] == (abs(d.mean()) > half)
+    own = wide["operational"].to_numpy()
+    assert row["mean_half_width"] == pytest.approx(
+        stats.t.ppf(0.975, own.size - 1) * own.std(ddof=1) / np.sqrt(own.size))
     base = table[table["strategy"] == "transactional"].iloc[0]
     assert np.isnan(base["difference"]) and base["mean"] == pytest.approx(wide["transactional"]
                                                                           .mean())

@@ -9,6 +9,7 @@ import importlib
 from . import (
     clv,
     cohorts,
+    comparison,
     concentration,
     evaluation,
     funnel,
@@ -20,7 +21,7 @@ from . import (
     survival,
 )
 
-__all__ = ["churn_model", "clv", "cohorts", "concentration", "evaluation", "funnel",
+__all__ = ["churn_model", "clv", "cohorts", "comparison", "concentration", "evaluation", "funnel",
            "profitability", "queueing", "records", "rfm", "service", "survival"]
 
 
