@@ -181,11 +181,25 @@ def _customer_ids(name: str, ids) -> tuple[int, ...]:
         raise ActionsError(f"Actions.{name} = {ids!r}: must be a list of customer ids")
     else:
         values = list(ids)
+    # Fast path for the usual case, whole numbers (numpy ints or Python ints): campaign lists
+    # run to thousands of ids every cycle, and a Python loop over them showed in profiles.
+    array = np.asarray(values) if values else np.zeros(0, dtype=np.int64)
+    # (numpy turns [True, 2] into integers: a list is checked for bools, which are not ids)
+    if (array.dtype.kind in "iu" and array.ndim == 1
+            and (isinstance(ids, np.ndarray) or not any(isinstance(v, bool | np.bool_)
+                                                        for v in values))):
+        if array.size and array.min() < 0:
+            bad = int(array[array < 0][0])
+            raise ActionsError(f"Actions.{name} contains {bad!r}: customer ids are whole "
+                               "numbers >= 0 (view.customers.customer_id)")
+        _, first = np.unique(array, return_index=True)
+        return tuple(array[np.sort(first)].tolist())
     out = []
     for v in values:
         if (isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Integral | np.integer)
                 or v < 0):
-            raise ActionsError(f"Actions.{name} contains {v!r}: customer ids are whole "
+            shown = v.item() if isinstance(v, np.generic) else v  # np.True_ reads as True
+            raise ActionsError(f"Actions.{name} contains {shown!r}: customer ids are whole "
                                "numbers >= 0 (view.customers.customer_id)")
         out.append(int(v))
     return tuple(dict.fromkeys(out))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import numpy as np
 import pytest
@@ -285,3 +286,20 @@ def test_repr_shows_a_plan_at_a_glance():
     assert repr(plan) == ("Actions(mass_spend=5000.0, retention_offers=<2000 ids: 0, 1, 2, ...>, "
                           "cross_sell=<1 id: 7>, loyalty=True)")
     assert repr(Actions()) == "Actions()"
+
+
+@pytest.mark.parametrize(("ids", "shown"), [
+    ([True, 2], "True"), (np.array([3, -2]), "-2"), ([1.5], "1.5"), (["a"], "'a'"),
+    ([4, -1], "-1"), (np.array([True, False]), "True"),
+])
+def test_campaign_ids_must_be_whole_numbers(ids, shown):
+    with pytest.raises(ActionsError, match=f"retention_offers contains {re.escape(shown)}: "):
+        Actions(retention_offers=ids).validated(SC)
+
+
+def test_campaign_ids_are_deduplicated_first_occurrence_first_whatever_their_type():
+    for ids in ([5, 3, 5, 1, 3], np.array([5, 3, 5, 1, 3], dtype=np.int32),
+                (np.int64(5), 3, 5, 1, np.uint8(3))):
+        assert Actions(cross_sell=ids).validated(SC).cross_sell == (5, 3, 1)
+    assert Actions(winback={4, 2}).validated(SC).winback == (2, 4)  # a set: sorted
+    assert all(type(i) is int for i in Actions(winback=np.arange(3)).validated(SC).winback)
