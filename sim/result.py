@@ -170,9 +170,10 @@ class Result:
         annual_churn = 1.0 - keep ** (365.0 / days) if days else math.nan
         mass, targeted = tl["cost_mass"].sum(), tl["cost_targeted"].sum()
         won_mass, won_targeted = tl["acquired_mass"].sum(), tl["acquired_targeted"].sum()
+        from .analytics.clv import customer_equity, mean_realised_clv  # the one definition
+
         new = cu[cu["channel"] != "initial"]
         answered = sv[sv["answered"]]
-        active = self.truth["customer_id"].isin(cu.loc[cu["status"] == "active", "customer_id"])
         return {
             "customers_start": int((cu["channel"] == "initial").sum()),
             "customers_active_end": int(tl["active_end"].iloc[-1]),
@@ -187,8 +188,8 @@ class Result:
             "cac_mass": _ratio(mass, won_mass),
             "cac_targeted": _ratio(targeted, won_targeted),
             "referral_share": _ratio(tl["acquired_referral"].sum(), len(new)),
-            "realised_clv": float(new["discounted_margin"].mean()) if len(new) else math.nan,
-            "customer_equity": float(self.truth.loc[active, "expected_remaining_value"].sum()),
+            "realised_clv": mean_realised_clv(cu),
+            "customer_equity": customer_equity(self, basis="truth"),
             "top20_revenue_share": top_share(cu["revenue"]),
             "contacts": len(sv),
             "mean_wait_minutes": float(answered["wait_minutes"].mean()) if len(answered) else
