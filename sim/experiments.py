@@ -43,7 +43,9 @@ def run_summary(job: tuple) -> dict:
     from .engine import run
 
     scenario, strategy, seed = job
-    result = run(scenario, strategy, seed=seed)
+    # Only the summary is kept, and no KPI reads the transaction log: not building it saves
+    # most of a large market's memory (the KPIs are the same, tests/test_transaction_log.py).
+    result = run(scenario, strategy, seed=seed, transactions="none")
     return {"scenario": scenario.name, "strategy": result.strategy, "seed": seed,
             **result.summary()}
 
@@ -90,7 +92,8 @@ def _execute(jobs_list: list[tuple], executor: Executor | None, jobs: int | None
 
 
 def _check_picklable(jobs_list: list[tuple]) -> None:
-    for _, strategy, _ in jobs_list:
+    # Each distinct strategy once (an experiment repeats each on every seed).
+    for strategy in {id(job[1]): job[1] for job in jobs_list}.values():
         try:
             pickle.dumps(strategy)
         except Exception as exc:
@@ -150,6 +153,8 @@ class Comparison:
         The strategy every other one is compared with.
     level : float
         Confidence level of the intervals (two-sided).
+    kpis : tuple of str, optional
+        KPIs of :attr:`table` (default :data:`sim.analytics.comparison.COMPARISON_KPIS`).
     table : pandas.DataFrame
         Per strategy and KPI: mean, paired difference to the baseline, its interval and
         whether it is significant (:func:`sim.analytics.comparison.comparison_table`).
@@ -158,12 +163,18 @@ class Comparison:
     runs: pd.DataFrame
     baseline: str
     level: float = 0.95
+    kpis: tuple[str, ...] | None = None
     table: pd.DataFrame = field(init=False, repr=False)
 
     def __post_init__(self):
         from .analytics.comparison import COMPARISON_KPIS, comparison_table
 
-        kpis = [k for k in COMPARISON_KPIS if k in self.runs.columns]
+        wanted = COMPARISON_KPIS if self.kpis is None else self.kpis
+        unknown = [k for k in wanted if k not in self.runs.columns]
+        if self.kpis is not None and unknown:
+            raise ValueError(f"kpis contains {unknown[0]!r}: not a column of the runs; KPIs "
+                             f"are those of Result.summary()")
+        kpis = [k for k in wanted if k in self.runs.columns]
         object.__setattr__(self, "table", comparison_table(
             self.runs, kpis, baseline=self.baseline, level=self.level))
 
@@ -181,7 +192,7 @@ class Comparison:
 
 
 def compare(scenario, strategies, n: int = 30, seed: int = 0, *, baseline: str | None = None,
-            level: float = 0.95, executor=None, jobs: int | None = None,
+            level: float = 0.95, kpis=None, executor=None, jobs: int | None = None,
             progress: bool = True) -> Comparison:
     """Run every strategy on the same ``n`` seeds and compare them with a baseline, paired.
 
@@ -197,6 +208,9 @@ def compare(scenario, strategies, n: int = 30, seed: int = 0, *, baseline: str |
         Name of the strategy to compare the others with (default: the first).
     level : float
         Confidence level of the intervals of the differences (fraction, two-sided).
+    kpis : sequence of str, optional
+        KPIs to compare (any of :meth:`sim.result.Result.summary`; the runs table keeps them
+        all either way). Default: profit, customer equity, churn and the other headline KPIs.
 
     Returns
     -------
@@ -223,7 +237,8 @@ def compare(scenario, strategies, n: int = 30, seed: int = 0, *, baseline: str |
     order = {name: i for i, name in enumerate(names)}
     runs = runs.sort_values(["strategy", "seed"], key=lambda c: c.map(order)
                             if c.name == "strategy" else c, kind="stable").reset_index(drop=True)
-    return Comparison(runs, baseline or names[0], level)
+    return Comparison(runs, baseline or names[0], level,
+                      None if kpis is None else tuple(kpis))
 
 
 def replicate_until(scenario, strategy, kpi: str = "profit", half_width: float = 10_000.0, *,

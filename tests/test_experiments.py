@@ -65,11 +65,15 @@ def test_compare_pairs_by_seed_and_reports_the_paired_interval():
         assert kpi in note and "not significant" in note
 
 
-def test_a_named_baseline():
+def test_a_named_baseline_and_chosen_kpis():
     chosen = [strategies.transactional, strategies.operational]
-    cmp = experiments.compare(SMALL, chosen, n=2, baseline="operational", progress=False)
+    cmp = experiments.compare(SMALL, chosen, n=2, baseline="operational", progress=False,
+                              kpis=["revenue", "service_level"])
     base = cmp.table[cmp.table["strategy"] == "operational"]
     assert base["difference"].isna().all()
+    assert cmp.table["kpi"].unique().tolist() == ["revenue", "service_level"]
+    with pytest.raises(ValueError, match="kpis contains 'proft'"):
+        experiments.Comparison(cmp.runs, "operational", kpis=("proft",))
 
 
 def notebook_strategy(view):
