@@ -22,24 +22,23 @@ EXIT_USAGE = 2
 _FIELDS_WIDTH = 100  # wrap the default and source lines of ``scenarios --fields``
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed {text!r}: must be a whole number >= 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed {value}: must be a whole number >= 0")
-    return value
+def _whole(minimum: int, label: str = ""):
+    """An argparse type: a whole number >= ``minimum``; errors start with ``label``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            shown = repr(text) if value is None else value  # as typed, or the number read
+            raise argparse.ArgumentTypeError(
+                f"{label}{shown}: must be a whole number >= {minimum}")
+        return value
+    return parse
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number >= 1") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: must be a whole number >= 1")
-    return value
+_seed = _whole(0, "--seed ")
+_positive = _whole(1)
 
 
 def _strategy_list(text: str) -> list[str]:

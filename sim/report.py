@@ -80,7 +80,7 @@ class _Figures:
 
 
 # -- one run -------------------------------------------------------------------------------------
-def _run_sections(result, summary: dict, figures: _Figures) -> list[tuple[str, str, list]]:
+def _run_sections(result, figures: _Figures) -> list[tuple[str, str, list]]:
     """(title, intro, [figure name and caption, ...]) of each section of a run report."""
     from . import plots
 
@@ -280,7 +280,7 @@ def _write_run(result, tmp: Path, strategy_cli: str | None) -> None:
     fig = dashboard(result)
     fig.savefig(tmp / "dashboard.png", dpi=110)
     figures = _Figures(tmp)
-    sections = _run_sections(result, summary, figures)
+    sections = _run_sections(result, figures)
     (tmp / "summary.md").write_text(_run_markdown(result, summary, provenance, sections,
                                                   figures))
     (tmp / "report.html").write_text(_run_html(result, summary, provenance, sections, figures))
