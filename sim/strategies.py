@@ -50,7 +50,7 @@ import pandas as pd
 
 from .actions import Actions
 from .analytics.profitability import cost_per_contact, segment_profitability
-from .analytics.records import observed_days
+from .analytics.records import observed_days, segment_codes
 from .planning import ContactLog, fit_budget, staff, take_within
 
 __all__ = ["PRESETS", "Preset", "analytical", "collaborative", "full_crm", "get", "loyalty",
@@ -231,6 +231,12 @@ def _observed_acceptance(view, prior: float = 0.5, weight: float = 20.0) -> floa
     return (took + prior * weight) / (sent + weight)
 
 
+def _in_segments(customers: pd.DataFrame, segments) -> np.ndarray:
+    """Mask of the rows of ``customers`` whose segment is one of ``segments``."""
+    codes, names = segment_codes(customers)
+    return np.isin(codes, [names.index(s) for s in segments if s in names])
+
+
 def _cross_sell_targets(view, memory: _Memory, *, budget: float, every_days: float,
                         segments=None) -> tuple:
     """Customers most likely to take another product: the most frequent buyers for their
@@ -239,17 +245,24 @@ def _cross_sell_targets(view, memory: _Memory, *, budget: float, every_days: flo
     if budget <= 0:
         return ()
     customers = view.customers
-    active = customers[(customers["status"] == "active")
-                       & (customers["products"] < view.prices["max_products"])]
+    keep = ((customers["status"] == "active").to_numpy()
+            & (customers["products"].to_numpy() < view.prices["max_products"]))
     if segments is not None:
-        active = active[active["segment"].isin(segments)]
-    days = observed_days(active).to_numpy()
+        keep &= _in_segments(customers, segments)
+    codes, names = segment_codes(customers)
+    codes = codes[keep]
+    days = observed_days(customers).to_numpy()[keep]
     with np.errstate(invalid="ignore", divide="ignore"):
-        pace = np.where(days >= view.cycle_days, active["purchases"].to_numpy() / days, np.nan)
-    pace = pd.Series(pace, index=active["customer_id"].to_numpy())
-    relative = pace / pace.groupby(active["segment"].to_numpy()).transform("mean")
-    ids = relative.index.to_numpy()
-    relative = relative[memory.cross_sold.since(ids, view.day) >= every_days]
+        pace = np.where(days >= view.cycle_days,
+                        customers["purchases"].to_numpy(dtype=float)[keep] / days, np.nan)
+        # Pace relative to the segment's mean pace (over customers with a measured pace).
+        measured = np.isfinite(pace)
+        total = np.bincount(codes[measured], weights=pace[measured], minlength=len(names))
+        count = np.bincount(codes[measured], minlength=len(names))
+        relative = pace / (total / count)[codes]
+    ids = customers["customer_id"].to_numpy()[keep]
+    fresh = memory.cross_sold.since(ids, view.day) >= every_days
+    relative = pd.Series(relative[fresh], index=ids[fresh])
     chosen = take_within(relative, budget, view.prices["cross_sell_contact_cost"])
     memory.cross_sold.record(chosen, view.day)
     return chosen
@@ -262,20 +275,20 @@ def _winback_targets(view, memory: _Memory, *, budget: float, max_days_lost: flo
     if budget <= 0:
         return ()
     customers = view.customers
-    lost = customers[(customers["status"] == "lost")
-                     & (view.day - customers["lost_day"] <= max_days_lost)]
+    lost_day = customers["lost_day"].to_numpy(dtype=float)
+    keep = (customers["status"] == "lost").to_numpy() & (view.day - lost_day <= max_days_lost)
     if segments is not None:
-        lost = lost[lost["segment"].isin(segments)]
-    days = observed_days(lost).to_numpy()
+        keep &= _in_segments(customers, segments)
+    days = observed_days(customers).to_numpy()[keep]
     with np.errstate(invalid="ignore", divide="ignore"):
-        worth = np.where(days > 0, lost["margin"].to_numpy() / days, np.nan)
-    worth = pd.Series(worth, index=lost["customer_id"].to_numpy())
-    worth = worth[worth > 0]
-    ids = worth.index.to_numpy()
+        worth = np.where(days > 0, customers["margin"].to_numpy(dtype=float)[keep] / days,
+                         np.nan)
+    ids = customers["customer_id"].to_numpy()[keep]
+    since_loss = view.day - lost_day[keep]
     # A customer lost again after a win-back may be tried again; one lost once, once.
-    since_loss = (view.day - lost.set_index("customer_id")["lost_day"]).reindex(ids).to_numpy()
     # (>=: a customer won back and lost again on the same day was contacted before this loss.)
-    worth = worth[memory.winback.since(ids, view.day) >= since_loss]
+    pick = (worth > 0) & (memory.winback.since(ids, view.day) >= since_loss)
+    worth = pd.Series(worth[pick], index=ids[pick])
     chosen = take_within(worth, budget, view.prices["winback_contact_cost"])
     memory.winback.record(chosen, view.day)
     return chosen

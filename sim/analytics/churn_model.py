@@ -46,7 +46,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 from collections import deque
 
 import numpy as np
@@ -55,9 +54,9 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits  # a dependency of scikit-learn itself
+from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn itself
 
-from .records import observed_days
+from .records import observed_days, segment_codes
 
 __all__ = [
     "FEATURES",
@@ -137,9 +136,16 @@ def features(customers: pd.DataFrame) -> pd.DataFrame:
         One row per active customer, indexed by ``customer_id``; float columns in the order of
         :data:`FEATURES` (those available), segment columns last.
     """
-    table = customers[customers["status"] == "active"]
-    out = pd.DataFrame(index=pd.Index(table["customer_id"].to_numpy(), name="customer_id"))
-    purchases = table["purchases"].to_numpy(dtype=float)
+    active = (customers["status"] == "active").to_numpy()
+    table = customers[active]
+
+    def column(name):
+        return table[name].to_numpy(dtype=float)
+
+    # Columns are collected as numpy arrays and framed once: assigning them one by one to a
+    # DataFrame costs more than computing them (strategies call this every cycle).
+    out = {}
+    purchases = column("purchases")
     seen = observed_days(table).to_numpy()
     bought = purchases > 0
 
@@ -147,7 +153,7 @@ def features(customers: pd.DataFrame) -> pd.DataFrame:
     # what "days since last purchase" means for them, and it keeps the order (a long silent
     # spell is a warning sign whether or not it started with a purchase). The tenure itself
     # would overstate the silence of day-0 customers, whose earlier purchases are unrecorded.
-    recency = table["recency_days"].to_numpy(dtype=float)
+    recency = column("recency_days")
     recency = np.where(bought & np.isfinite(recency), recency, seen)
     out["recency_days"] = recency
     # Silence means more for a customer who usually buys weekly than for one who buys twice a
@@ -161,30 +167,34 @@ def features(customers: pd.DataFrame) -> pd.DataFrame:
         gap = max(1.0, float(seen.mean())) if seen.size else 1.0
     out["recency_ratio"] = recency * (purchases + 1.0) / (seen + gap)
     out["never_bought"] = (~bought).astype(float)
-    out["frequency"] = table["frequency"].to_numpy(dtype=float)
+    out["frequency"] = column("frequency")
     # Monetary is undefined without a purchase; 0 EUR per purchase is what the firm has earned
     # from them, and never_bought tells the model the 0 is "no purchase", not "cheap purchases".
-    monetary = table["monetary"].to_numpy(dtype=float)
+    monetary = column("monetary")
     out["monetary"] = np.where(bought & np.isfinite(monetary), monetary, 0.0)
-    out["tenure_days"] = table["tenure_days"].to_numpy(dtype=float)
+    out["tenure_days"] = column("tenure_days")
     for name in ("complaints", "contacts", "unresolved"):
-        out[name] = table[name].to_numpy(dtype=float)
+        out[name] = column(name)
     # No contact means no waiting was experienced: 0 minutes is the experience; no_contact keeps
     # "never called" apart from "called and answered at once" (both would otherwise read 0).
-    wait = table["mean_wait_minutes"].to_numpy(dtype=float)
+    wait = column("mean_wait_minutes")
     contacted = np.isfinite(wait)
     out["mean_wait_minutes"] = np.where(contacted, wait, 0.0)
     out["no_contact"] = (~contacted).astype(float)
     # Optional CRM-lever columns: a missing value (none expected) counts as "none/not a member".
     for name in _OPTIONAL:
         if name in table.columns:
-            out[name] = pd.to_numeric(table[name], errors="coerce").fillna(0).to_numpy(float)
-    segment = table["segment"]
-    names = (list(segment.cat.categories) if isinstance(segment.dtype, pd.CategoricalDtype)
-             else sorted(segment.dropna().unique()))
-    for name in names:
-        out[f"segment={name}"] = (segment == name).to_numpy(dtype=float)
-    return out
+            values = table[name]
+            if values.dtype == bool or pd.api.types.is_numeric_dtype(values.dtype):
+                values = values.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                values = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            out[name] = np.nan_to_num(values, nan=0.0)
+    codes, names = segment_codes(table)
+    for code, name in enumerate(names):
+        out[f"segment={name}"] = (codes == code).astype(float)
+    index = pd.Index(table["customer_id"].to_numpy(), name="customer_id")
+    return pd.DataFrame(out, index=index)
 
 
 def heuristic_score(X: pd.DataFrame) -> pd.Series:
@@ -226,6 +236,17 @@ def heuristic_score(X: pd.DataFrame) -> pd.Series:
     if not ranks:
         return pd.Series(0.5, index=X.index, name="churn_score")
     return (sum(ranks) / len(ranks)).astype(float).rename("churn_score")
+
+
+_CONTROLLER: list[ThreadpoolController] = []
+
+
+def _controller() -> ThreadpoolController:
+    """The process's thread-pool controller, made once: finding the loaded BLAS and OpenMP
+    libraries reads the process's memory map, which costs more than a small fit."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
 
 
 class ChurnModel:
@@ -326,12 +347,15 @@ class ChurnModel:
         return self
 
     def _threads(self):
-        """One OpenMP thread for the trees: their fits here are small, runs are parallelised by
-        process (DESIGN section 10), and OpenMP threads competing with other busy processes for
-        the same cores wait on each other at every barrier (fits 100 times slower were seen)."""
-        if self.kind == "gbm":
-            return threadpool_limits(limits=1, user_api="openmp")
-        return contextlib.nullcontext()
+        """One thread for BLAS and OpenMP during a fit or a prediction.
+
+        The fits here are small (thousands of rows, a score of columns), so threads cost more
+        in start-up and synchronisation than they save: a logistic fit takes 15 ms in one
+        thread and 30 ms or more in two on this machine. And runs are parallelised by process
+        (DESIGN section 10): threads competing with other busy processes for the same cores
+        wait on each other at every barrier (tree fits 100 times slower were seen).
+        """
+        return _controller().limit(limits=1)
 
     def predict_proba(self, X: pd.DataFrame) -> pd.Series:
         """P(lost within one cycle) for each row of ``X`` (or the heuristic rank if unfitted).
@@ -529,21 +553,26 @@ def predicted_value(customers: pd.DataFrame, horizon_days: float = 3 * 365,
     lost = (customers["status"] == "lost").to_numpy()
     active = ~lost
     margin = customers["margin"].to_numpy(dtype=float)
-    segment = customers["segment"].astype(str).to_numpy()
-    frame = pd.DataFrame({"segment": segment, "seen": seen, "lost": lost.astype(float),
-                          "active_seen": np.where(active, seen, 0.0),
-                          "active_margin": np.where(active, margin, 0.0)})
-    by = frame.groupby("segment", sort=False).sum()
-    pooled_h = frame["lost"].sum() / frame["seen"].sum() if frame["seen"].sum() > 0 else 0.0
-    h_seg = (by["lost"] / by["seen"]).where(by["seen"] > 0, pooled_h)
-    all_rate = (frame["active_margin"].sum() / frame["active_seen"].sum()
-                if frame["active_seen"].sum() > 0 else 0.0)
-    m_seg = (by["active_margin"] / by["active_seen"]).where(by["active_seen"] > 0, all_rate)
+    codes, names = segment_codes(customers)
+    # Per-segment totals by integer code (the last bin collects rows with no segment).
+    bins = np.where(codes >= 0, codes, len(names))
 
-    seg_a, seen_a = segment[active], seen[active]
+    def total(values):
+        return np.bincount(bins, weights=values, minlength=len(names) + 1)[:len(names)]
+
+    seg_seen, seg_lost = total(seen), total(lost.astype(float))
+    active_seen, active_margin = np.where(active, seen, 0.0), np.where(active, margin, 0.0)
+    seg_active_seen, seg_active_margin = total(active_seen), total(active_margin)
+    pooled_h = lost.sum() / seen.sum() if seen.sum() > 0 else 0.0
+    all_rate = active_margin.sum() / active_seen.sum() if active_seen.sum() > 0 else 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        m = np.where(seen_a > 0, margin[active] / seen_a, m_seg.reindex(seg_a).to_numpy())
-    h = h_seg.reindex(seg_a).to_numpy()
+        # One extra entry (the pooled values) for rows without a segment.
+        h_seg = np.append(np.where(seg_seen > 0, seg_lost / seg_seen, pooled_h), pooled_h)
+        m_seg = np.append(np.where(seg_active_seen > 0, seg_active_margin / seg_active_seen,
+                                   all_rate), all_rate)
+        seen_a, bins_a = seen[active], bins[active]
+        m = np.where(seen_a > 0, margin[active] / seen_a, m_seg[bins_a])
+    h = h_seg[bins_a]
     rate = h + np.log1p(annual_discount_rate) / 365.0
     with np.errstate(invalid="ignore", divide="ignore"):
         days = np.where(np.abs(rate) > 1e-12,

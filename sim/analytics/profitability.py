@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .records import observed_days
+from .records import observed_days, segment_codes
 
 __all__ = ["cost_per_contact", "segment_profitability"]
 
@@ -68,22 +68,31 @@ def segment_profitability(customers: pd.DataFrame, contact_cost: float) -> pd.Da
         customer-year; NaN where nothing was observed), sorted by profit, best first.
     """
     contact_cost = 0.0 if not math.isfinite(contact_cost) else float(contact_cost)
-    frame = pd.DataFrame({
-        "segment": customers["segment"].astype(str).to_numpy(),
-        "customers": 1,
-        "days": observed_days(customers).to_numpy(dtype=float),
-        "margin": customers["margin"].to_numpy(dtype=float),
-        "service": customers["contacts"].to_numpy(dtype=float) * contact_cost,
-    })
-    by = frame.groupby("segment", sort=False).sum()
-    years = by["days"] / 365.0
+    codes, names = segment_codes(customers)
+    known = codes >= 0
+    codes = codes[known]
+    k = len(names)
+
+    def total(values=None):
+        weights = None if values is None else np.asarray(values, dtype=float)[known]
+        return np.bincount(codes, weights=weights, minlength=k)
+
+    count = total()
+    years = total(observed_days(customers).to_numpy()) / 365.0
+    margin = total(customers["margin"].to_numpy(dtype=float))
+    service = total(customers["contacts"].to_numpy(dtype=float)) * contact_cost
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = pd.DataFrame({
-            "customers": by["customers"].astype(int),
-            "customer_years": years,
-            "margin_per_year": (by["margin"] / years).where(years > 0),
-            "service_cost_per_year": (by["service"] / years).where(years > 0),
-        })
+        margin_rate = np.where(years > 0, margin / years, np.nan)
+        service_rate = np.where(years > 0, service / years, np.nan)
+    # Segments with at least one customer in the table, in their first-seen order.
+    present, first = np.unique(codes, return_index=True)
+    present = present[np.argsort(first)]
+    out = pd.DataFrame({
+        "customers": count[present].astype(int),
+        "customer_years": years[present],
+        "margin_per_year": margin_rate[present],
+        "service_cost_per_year": service_rate[present],
+    }, index=pd.Index([names[i] for i in present], name="segment"))
     out["profit_per_year"] = out["margin_per_year"] - out["service_cost_per_year"]
-    out.index.name = "segment"
-    return out.sort_values("profit_per_year", ascending=False)
+    # A stable sort: segments with equal profit keep their first-seen order.
+    return out.sort_values("profit_per_year", ascending=False, kind="stable")

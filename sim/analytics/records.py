@@ -1,14 +1,16 @@
-"""What the firm's records cover: the observation window of each customer.
+"""What the firm's records cover: the observation window of each customer, and its segments.
 
 Shared by the analytics that turn recorded totals into rates (churn model, predicted value,
-segment profitability).
+segment profitability). Strategies call these every CRM cycle, so they work on numpy arrays
+(a pandas string conversion of the segment column costs more than the whole computation).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["observed_days"]
+__all__ = ["observed_days", "segment_codes"]
 
 
 def observed_days(customers: pd.DataFrame) -> pd.Series:
@@ -30,8 +32,37 @@ def observed_days(customers: pd.DataFrame) -> pd.Series:
     pandas.Series
         Days, aligned with ``customers``.
     """
-    tenure = customers["tenure_days"].astype(float)
+    tenure = customers["tenure_days"].to_numpy(dtype=float)
     if "acquired_day" in customers.columns:
-        before_records = (-customers["acquired_day"].astype(float)).clip(lower=0.0)
+        before_records = np.maximum(-customers["acquired_day"].to_numpy(dtype=float), 0.0)
         tenure = tenure - before_records
-    return tenure.clip(lower=0.0)
+    return pd.Series(np.maximum(tenure, 0.0), index=customers.index, name="observed_days")
+
+
+def segment_codes(customers: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """The ``segment`` column as integer codes and the names they stand for.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        A table with a ``segment`` column (categorical, as in ``view.customers``, or plain).
+
+    Returns
+    -------
+    codes : numpy.ndarray of int
+        One code per row: an index into ``names``; -1 for a missing segment.
+    names : list of str
+        Segment names: the categories in their order for a categorical column (every segment
+        of the scenario, with or without rows here), else the names present, sorted.
+    """
+    segment = customers["segment"]
+    if isinstance(segment.dtype, pd.CategoricalDtype):
+        return (segment.cat.codes.to_numpy(dtype=np.int64),
+                [str(c) for c in segment.cat.categories])
+    values = segment.to_numpy(dtype=object)
+    present = pd.notna(values)
+    names = sorted({str(v) for v in values[present]})
+    codes = np.full(values.size, -1, dtype=np.int64)
+    codes[present] = np.searchsorted(np.array(names, dtype=object),
+                                     values[present].astype(str).astype(object))
+    return codes, names
