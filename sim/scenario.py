@@ -17,6 +17,7 @@ Rates are per year and durations in days unless a field says otherwise; money is
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -712,6 +713,45 @@ class Scenario(Record):
         for key, value in changes.items():
             set_path(data, key.replace("__", ".").split("."), value, key)
         return type(self).from_dict(data)
+
+    def scaled(self, factor: float) -> Scenario:
+        """The same market ``factor`` times as large, for research at scale.
+
+        Multiplies what counts people and the means to serve them: ``market_size``,
+        ``initial_customers`` (rounded to whole people), ``budget_per_cycle`` and
+        ``service.max_agents`` (rounded up, at most the field's limit). Everything per person,
+        per contact or per agent stays (segments, prices, rates), so each customer behaves as
+        before; fixed costs per cycle (CRM system, data, programmes) stay too, so a larger firm
+        finds them relatively cheaper, as it would. A strategy's own spends (a preset's
+        ``mass_spend``) are the strategy's to scale.
+
+        Parameters
+        ----------
+        factor : float
+            Scale, > 0 (200 turns the classroom's 5,000 customers into 1,000,000).
+
+        Returns
+        -------
+        Scenario
+            A validated copy; its ``name`` says ``x<factor>``.
+
+        Examples
+        --------
+        >>> Scenario.load("classroom").scaled(20).initial_customers
+        100000
+        """
+        if not (isinstance(factor, (int, float)) and math.isfinite(factor) and factor > 0):
+            raise ScenarioError(f"= {factor!r}: must be a number > 0", field="factor")
+        service_limit = next(f.metadata["hi"] for f in dataclasses.fields(Service)
+                             if f.name == "max_agents")
+        return self.replace(
+            name=f"{self.name} x{factor:g}",
+            market_size=max(1, round(self.market_size * factor)),
+            initial_customers=round(self.initial_customers * factor),
+            budget_per_cycle=self.budget_per_cycle * factor,
+            **{"service.max_agents": min(service_limit,
+                                         max(1, math.ceil(self.service.max_agents * factor)))},
+        )
 
     def segment(self, name: str) -> Segment:
         """The segment called ``name``."""

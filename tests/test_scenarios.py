@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sim import Scenario, run, strategies
+from sim.errors import ScenarioError
 from sim.result import top_share
 from sim.scenario import available, field_table
 
@@ -84,3 +85,22 @@ def test_retention_rises_with_tenure(classroom_runs):
         alive_2 = (lost.isna() | (lost > 730)).sum()
         second.append(1 - alive_2 / alive_1)
     assert np.mean(second) < np.mean(first), (first, second)
+
+
+def test_scaled_multiplies_people_budget_and_seats_and_nothing_else():
+    base = Scenario.load("classroom")
+    big = base.scaled(20)
+    assert (big.market_size, big.initial_customers) == (20 * base.market_size,
+                                                        20 * base.initial_customers)
+    assert big.budget_per_cycle == 20 * base.budget_per_cycle
+    assert big.service.max_agents == 20 * base.service.max_agents
+    assert big.segments == base.segments and big.retention == base.retention
+    assert big.name == "classroom x20"
+    # Seats stop at the field's limit rather than failing validation.
+    assert base.scaled(1_000).service.max_agents == 10_000
+
+
+@pytest.mark.parametrize("factor", [0, -2, float("nan"), "2"])
+def test_scaled_rejects_a_factor_that_is_not_a_positive_number(factor):
+    with pytest.raises(ScenarioError, match="factor"):
+        Scenario.load("classroom").scaled(factor)

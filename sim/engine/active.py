@@ -41,8 +41,9 @@ class ActiveSet:
         "clock": float, "buy_at": float, "rate": float, "price_sens2": float,
         "voice0": float, "voice2": float,
         # Scratch of the daily step: today's hazard and its satisfaction factor. A newcomer's
-        # hazard is its baseline (no deviation, no pressure) until its first step.
-        "h": float, "f": float,
+        # hazard is its baseline (no deviation, no pressure) until its first step. ``voice``:
+        # scratch for word of mouth (a fresh array a day costs page faults in large markets).
+        "h": float, "f": float, "voice": float,
     }
 
     def __init__(self, capacity: int = 1024):

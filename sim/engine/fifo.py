@@ -57,6 +57,12 @@ class BatchedCentre(CentreBase):
         self.agents = max_agents
         self._waiting: list[tuple] = []  # heap: (arrival, seq, customer, issue, contact)
         self._logged: dict[int, list] = {}  # rows of requests logged while still waiting
+        # Entries not yet looked at by sync's logging pass, and those of them that already
+        # started (unlogged), so that each request is looked at once however long the line:
+        # an understaffed centre's backlog can hold millions of requests.
+        self._fresh: list[tuple] = []
+        self._started: set[int] = set()
+        self._cancelled: set[int] = set()  # recontacts that never arrive, still in the heap
         self._seq = 0
         self.set_agents(agents)
 
@@ -71,15 +77,24 @@ class BatchedCentre(CentreBase):
         if len(delays) != n:
             raise ValueError(f"{n} customers but {len(delays)} delays")
         # Entries as in _push, built by zip in C rather than one by one in Python.
-        self._waiting.extend(zip([now + d for d in delays], range(seq + 1, seq + n + 1),
-                                 customers, range(issue + 1, issue + n + 1),
-                                 itertools.repeat(1, n), strict=True))
-        heapq.heapify(self._waiting)
+        entries = list(zip([now + d for d in delays], range(seq + 1, seq + n + 1),
+                           customers, range(issue + 1, issue + n + 1),
+                           itertools.repeat(1, n), strict=True))
+        waiting = self._waiting
+        if len(waiting) > 4 * n:  # a long line: n pushes cost less than re-heaping it all
+            for entry in entries:
+                heapq.heappush(waiting, entry)
+        else:
+            waiting.extend(entries)
+            heapq.heapify(waiting)
+        self._fresh.extend(entries)
         self._seq, self._issues = seq + n, issue + n
 
     def _push(self, arrival: float, customer: int, issue: int, contact: int) -> None:
         self._seq += 1
-        heapq.heappush(self._waiting, (arrival, self._seq, customer, issue, contact))
+        entry = (arrival, self._seq, customer, issue, contact)
+        heapq.heappush(self._waiting, entry)
+        self._fresh.append(entry)
 
     def set_agents(self, agents: int) -> None:
         """Staff ``agents`` agents from now on (settling everything before now first).
@@ -113,22 +128,28 @@ class BatchedCentre(CentreBase):
         waiting, free, outcomes = self._waiting, self._free, self.outcomes
         heappop, heappush, heapreplace = heapq.heappop, heapq.heappush, heapq.heapreplace
         handle, rand, logged, log = self._handle, self.rand.random, self._logged, self.log
+        fresh, started, cancelled = self._fresh, self._started, self._cancelled
         fcr, recontact_prob = self.fcr, self.recontact_prob
         recontact_days, open_fraction = self.recontact_days, self.open_fraction
         while waiting:
-            # FIFO: the longest-waiting request takes the earliest free agent.
+            # FIFO: the longest-waiting request takes the earliest free agent. (A cancelled
+            # entry at the head gives no later start than the live ones behind it.)
             start = waiting[0][0]
             if free[0] > start:
                 start = free[0]
             if start >= now:
                 break
             arrival, seq, customer, issue, contact = heappop(waiting)
+            if cancelled and seq in cancelled:
+                cancelled.discard(seq)
+                continue
             row = logged.pop(seq, None)
             if row is None:
                 if contact > 1 and self._gone(customer, contact, arrival):
                     continue
                 row = [customer, issue, contact, arrival, start, 0.0, False]
                 log.append(row)
+                started.add(seq)
             else:
                 row[4] = start
             row[5] = end = start + handle()
@@ -138,22 +159,30 @@ class BatchedCentre(CentreBase):
             outcomes.append((end, customer, (start - arrival) * MINUTES_PER_DAY, resolved))
             if not resolved and rand() < recontact_prob:
                 self._seq += 1
-                heappush(waiting, (recontact_day(end, recontact_days, rand(), open_fraction),
-                                   self._seq, customer, issue, contact + 1))
+                entry = (recontact_day(end, recontact_days, rand(), open_fraction),
+                         self._seq, customer, issue, contact + 1)
+                heappush(waiting, entry)
+                fresh.append(entry)
         # Requests that arrived before now and still wait are logged now, in order of arrival,
-        # so the log (and each cycle's statistics) reads as the SimPy centre's does.
-        for arrival, seq, customer, issue, contact in sorted(waiting):
+        # so the log (and each cycle's statistics) reads as the SimPy centre's does. Only the
+        # entries this pass has not seen are looked at; those arriving later wait for the next.
+        fresh.sort()
+        later = []
+        for entry in fresh:
+            arrival, seq, customer, issue, contact = entry
             if arrival >= now:
-                break
-            if seq in logged:
+                later.append(entry)
+                continue
+            if seq in started:  # began before it was ever logged as waiting
+                started.discard(seq)
                 continue
             if self._gone(customer, contact, arrival):
-                waiting.remove((arrival, seq, customer, issue, contact))
-                heapq.heapify(waiting)
+                cancelled.add(seq)
                 continue
             row = [customer, issue, contact, arrival, math.nan, math.nan, False]
             log.append(row)
             logged[seq] = row
+        self._fresh = later
 
     def finish(self, horizon: float) -> None:
         """Close the books at the horizon: what had not started stays unanswered (logged by

@@ -32,6 +32,7 @@ from ..view import make_view, strategy_name
 from .acquisition import MASS, TARGETED, Acquisition
 from .active import ActiveSet
 from .fifo import BatchedCentre
+from .gcpause import relaxed_gc
 from .levers import Levers
 from .market import ACTIVE, LOST, CustomerBase, Market
 from .record import Ledger, build_result
@@ -69,7 +70,8 @@ def run(scenario, strategy, *, seed: int | None = None, transactions: str = "ful
     """
     if seed is None:
         seed = fresh_seed()
-    return Model(scenario, strategy, seed=seed, transactions=transactions).simulate()
+    with relaxed_gc():
+        return Model(scenario, strategy, seed=seed, transactions=transactions).simulate()
 
 
 class Model(Acquisition, Levers):

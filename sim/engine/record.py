@@ -41,7 +41,9 @@ class Ledger:
         self.open = False
         self.acc: dict[str, float] = {}
         self._tx: list[tuple] = []  # the day's sales not yet added to the customer totals
-        self._log: list[tuple] = []  # settled sales kept for result.transactions
+        # Settled sales kept for result.transactions, one list of chunks per column, so the
+        # final table can be assembled a column at a time (see take_transactions).
+        self._log: dict[str, list[np.ndarray]] = {name: [] for name in _TX_COLUMNS}
         self._svc_row = 0
         self.discount_per_day = np.log1p(scenario.annual_discount_rate) / 365.0
 
@@ -89,11 +91,12 @@ class Ledger:
         (RFM, revenue, margin) are exact whatever is kept."""
         if self.log_mode == "none":
             return
-        if self.log_mode == "full":
-            self._log += [t[:4] for t in chunks]
-            return
-        self._log += [(t[0].astype(np.int32), t[1], t[2].astype(np.float32),
-                       t[3].astype(np.int16)) for t in chunks]
+        ids, day, amount, count = _TX_TYPES[self.log_mode == "compact"]
+        log = self._log
+        log["customer_id"] += [t[0].astype(ids, copy=False) for t in chunks]
+        log["day"] += [np.full(t[0].size, t[1], dtype=day) for t in chunks]
+        log["amount"] += [t[2].astype(amount, copy=False) for t in chunks]
+        log["purchases"] += [t[3].astype(count, copy=False) for t in chunks]
 
     def open_cycle(self, model, cycle: int, start: int) -> None:
         self.acc = dict.fromkeys((*_COUNTS, "revenue", *COST_COLUMNS), 0.0)
@@ -170,20 +173,32 @@ class Ledger:
         self.rows.append(row)
         self.open = False
 
-    def transactions(self) -> pd.DataFrame:
-        """The transaction log kept so far (call :meth:`settle` first for the latest days)."""
-        compact = self.log_mode == "compact"
-        types = ((np.int32, np.int32, np.float32, np.int16) if compact
-                 else (np.int64, np.int64, np.float64, np.int64))
-        log = self._log
-        if not log:
-            return pd.DataFrame({name: np.zeros(0, dtype) for name, dtype in zip(
-                ("customer_id", "day", "amount", "purchases"), types, strict=True)})
-        return pd.DataFrame({
-            "customer_id": np.concatenate([t[0] for t in log]),
-            "day": np.concatenate([np.full(t[0].size, t[1], dtype=types[1]) for t in log]),
-            "amount": np.concatenate([t[2] for t in log]),
-            "purchases": np.concatenate([t[3] for t in log])})
+    def take_transactions(self) -> pd.DataFrame:
+        """The transaction log kept so far, handed over once (call :meth:`settle` first).
+
+        The kept chunks are released as each column is assembled, so building the table needs
+        little more memory than the table itself (for a million customers over three years the
+        log has tens of millions of rows); the ledger keeps no log afterwards.
+        """
+        types = _TX_TYPES[self.log_mode == "compact"]
+        columns = {}
+        for name, dtype in zip(_TX_COLUMNS, types, strict=True):
+            chunks = self._log[name]
+            out = np.empty(sum(chunk.size for chunk in chunks), dtype=dtype)
+            at = 0
+            chunks.reverse()  # popped from the end, oldest first, each freed once copied
+            while chunks:
+                chunk = chunks.pop()
+                out[at:at + chunk.size] = chunk
+                at += chunk.size
+            columns[name] = out
+        return pd.DataFrame(columns, copy=False)
+
+
+#: Columns of the transaction log and their types: full, then compact (32-bit ids and amounts,
+#: 16-bit counts).
+_TX_COLUMNS = ("customer_id", "day", "amount", "purchases")
+_TX_TYPES = ((np.int64, np.int64, np.float64, np.int64), (np.int32, np.int32, np.float32, np.int16))
 
 
 def _service_stats(arrival, start, end, resolved, service) -> dict:
@@ -278,7 +293,7 @@ def build_result(model):
     for key in stats[0] if stats else ():
         timeline[key] = [row[key] for row in stats]
     return Result(scenario=sc, strategy=model.strategy_name, seed=model.seed, customers=customers,
-                  transactions=model.ledger.transactions(), service=service, timeline=timeline,
+                  transactions=model.ledger.take_transactions(), service=service, timeline=timeline,
                   truth=truth, campaigns=_campaigns(model._campaigns))
 
 
