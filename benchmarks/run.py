@@ -17,8 +17,9 @@ What is measured (DESIGN section 9; issue 5), as one plain-text table:
     transaction log.
 (d) **1,000 classroom replications**: :func:`sim.experiments.replicate` of ``operational``
     with ``jobs=2`` against serially. Target: at least 1.7 times faster.
-(e) **widget update**: a slider moved to the redrawn figure, measured once
-    :mod:`sim.widgets` exists (issue 6). Target: under 0.5 s.
+(e) **widget update**: :class:`sim.widgets.StrategyExplorer` (``operational``, two-year
+    runs): a slider moved to the redrawn figure encoded as the PNG the widget shows; best of 3
+    new positions. Target: under 0.5 s.
 
 It also times the classroom model at several sizes and horizons and draws how the cost grows
 (a log-log plot, ``benchmarks/scaling.png``), with the fitted exponents.
@@ -226,7 +227,13 @@ def widget_rows() -> list[dict]:
     explorer = widgets.StrategyExplorer()
     values = explorer.slider_values()
     name = next(iter(values))
-    seconds = best_of(3, lambda: explorer.update(**{name: values[name] * 0.9 + 1}))
+    steps = iter(range(1, 100))
+
+    def move():  # a new slider position each time (a position seen before is cached)
+        explorer.update(**{name: values[name] * (1 + 0.05 * next(steps))})
+        explorer.png()  # what the widget shows: the redrawn figure, encoded
+
+    seconds = best_of(3, move)
     return [row("(e) widget update (slider to redrawn figure)", f"{seconds:.2f} s",
                 f"< {TARGETS['widget_s']:g} s", seconds < TARGETS["widget_s"])]
 
