@@ -275,15 +275,16 @@ def _plot_scaling(data: dict) -> None:
 
     fig = Figure(figsize=(9, 3.8), layout="constrained")
     left, right = fig.subplots(1, 2)
-    for ax, key, label, exponent in (
-            (left, "by_size", "starting customers (3 years)", data["size_exponent"]),
-            (right, "by_horizon", "horizon, years (5,000 starting customers)",
+    for ax, key, label, what, exponent in (
+            (left, "by_size", "starting customers (3 years)", "customers",
+             data["size_exponent"]),
+            (right, "by_horizon", "horizon, years (5,000 starting customers)", "horizon",
              data["horizon_exponent"])):
         x, y = zip(*data[key], strict=True)
         ax.loglog(x, y, "o-", color="#1b6ca8")
         ax.set_xlabel(label)
         ax.set_ylabel("seconds per run")
-        ax.set_title(f"time grows as size^{exponent:.2f}")
+        ax.set_title(f"time grows as {what}^{exponent:.2f}")
         ax.grid(True, which="both", linewidth=0.3)
     fig.suptitle("CRM Lab engine: classroom model, operational, batched queue")
     tmp = HERE / "scaling.png.tmp"
