@@ -39,6 +39,8 @@ from .service import MINUTES_PER_DAY, CentreBase, recontact_day
 
 __all__ = ["BatchedCentre"]
 
+_UNLOGGED = object()  # marks a request popped from the line that no pass has logged
+
 
 class BatchedCentre(CentreBase):
     """FIFO queue with ``agents`` servers, settled by recursion instead of SimPy processes.
@@ -56,13 +58,12 @@ class BatchedCentre(CentreBase):
         self._breaks: list[float] = []  # seats on break, by the time each break began
         self.agents = max_agents
         self._waiting: list[tuple] = []  # heap: (arrival, seq, customer, issue, contact)
-        self._logged: dict[int, list] = {}  # rows of requests logged while still waiting
-        # Entries not yet looked at by sync's logging pass, and those of them that already
-        # started (unlogged), so that each request is looked at once however long the line:
-        # an understaffed centre's backlog can hold millions of requests.
+        # Rows of requests logged while still waiting, by sequence number; None marks a
+        # recontact that never arrives (its customer left), dropped when it reaches the head.
+        self._logged: dict[int, list | None] = {}
+        # Entries sync's logging pass has not looked at yet, so that each request is looked at
+        # once however long the line: an understaffed centre's backlog can hold millions.
         self._fresh: list[tuple] = []
-        self._started: set[int] = set()
-        self._cancelled: set[int] = set()  # recontacts that never arrive, still in the heap
         self._seq = 0
         self.set_agents(agents)
 
@@ -128,7 +129,7 @@ class BatchedCentre(CentreBase):
         waiting, free, outcomes = self._waiting, self._free, self.outcomes
         heappop, heappush, heapreplace = heapq.heappop, heapq.heappush, heapq.heapreplace
         handle, rand, logged, log = self._handle, self.rand.random, self._logged, self.log
-        fresh, started, cancelled = self._fresh, self._started, self._cancelled
+        fresh = self._fresh
         fcr, recontact_prob = self.fcr, self.recontact_prob
         recontact_days, open_fraction = self.recontact_days, self.open_fraction
         while waiting:
@@ -140,16 +141,14 @@ class BatchedCentre(CentreBase):
             if start >= now:
                 break
             arrival, seq, customer, issue, contact = heappop(waiting)
-            if cancelled and seq in cancelled:
-                cancelled.discard(seq)
-                continue
-            row = logged.pop(seq, None)
-            if row is None:
+            row = logged.pop(seq, _UNLOGGED)
+            if row is _UNLOGGED:
                 if contact > 1 and self._gone(customer, contact, arrival):
                     continue
                 row = [customer, issue, contact, arrival, start, 0.0, False]
                 log.append(row)
-                started.add(seq)
+            elif row is None:  # cancelled by an earlier logging pass
+                continue
             else:
                 row[4] = start
             row[5] = end = start + handle()
@@ -166,6 +165,10 @@ class BatchedCentre(CentreBase):
         # Requests that arrived before now and still wait are logged now, in order of arrival,
         # so the log (and each cycle's statistics) reads as the SimPy centre's does. Only the
         # entries this pass has not seen are looked at; those arriving later wait for the next.
+        # The heap hands entries out in key order and every entry pushed since has a larger key
+        # than any handed out (it arrives after the contact or the day that created it), so an
+        # entry below the head of the line has started already.
+        head = waiting[0] if waiting else None
         fresh.sort()
         later = []
         for entry in fresh:
@@ -173,11 +176,10 @@ class BatchedCentre(CentreBase):
             if arrival >= now:
                 later.append(entry)
                 continue
-            if seq in started:  # began before it was ever logged as waiting
-                started.discard(seq)
+            if head is None or entry < head:
                 continue
             if self._gone(customer, contact, arrival):
-                cancelled.add(seq)
+                logged[seq] = None
                 continue
             row = [customer, issue, contact, arrival, math.nan, math.nan, False]
             log.append(row)
