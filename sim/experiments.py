@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pickle
@@ -60,35 +61,43 @@ def _seeds(seed: int, n: int) -> list[int]:
     return list(range(seed, seed + n))
 
 
-def _execute(jobs_list: list[tuple], executor: Executor | None, jobs: int | None,
-             progress: bool, label: str) -> list[dict]:
-    """Rows of ``jobs_list`` in order, run serially, on a local pool or on ``executor``."""
+@contextlib.contextmanager
+def _pool(executor: Executor | None, jobs: int | None):
+    """The executor to use: ``executor``, a local process pool of ``jobs`` workers (shut
+    down on leaving), or None for serial."""
     if executor is not None and jobs is not None:
         raise ValueError("give either executor= or jobs=, not both")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"jobs = {jobs!r}: must be a whole number >= 1 (worker processes)")
-    bar = _progress(len(jobs_list), progress, label)
+    if executor is not None or jobs is None or jobs == 1:
+        yield executor
+        return
+    pool = ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1))
     try:
-        if executor is None and (jobs is None or jobs == 1):
-            rows = []
-            for job in jobs_list:
-                rows.append(run_summary(job))
-                bar.update()
-            return rows
-        _check_picklable(jobs_list)
-        own = executor is None
-        pool = ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1)) if own \
-            else executor
+        yield pool
+    finally:
+        pool.shutdown()
+
+
+def _execute(jobs_list: list[tuple], executor: Executor | None, jobs: int | None,
+             progress: bool, label: str) -> list[dict]:
+    """Rows of ``jobs_list`` in order, run serially, on a local pool or on ``executor``."""
+    with _pool(executor, jobs) as pool:
+        bar = _progress(len(jobs_list), progress, label)
         try:
+            if pool is None:
+                rows = []
+                for job in jobs_list:
+                    rows.append(run_summary(job))
+                    bar.update()
+                return rows
+            _check_picklable(jobs_list)
             futures = [pool.submit(run_summary, job) for job in jobs_list]
             for future in futures:
                 future.add_done_callback(lambda _f: bar.update())
             return [future.result() for future in futures]
         finally:
-            if own:
-                pool.shutdown()
-    finally:
-        bar.close()
+            bar.close()
 
 
 def _check_picklable(jobs_list: list[tuple]) -> None:
@@ -174,9 +183,8 @@ class Comparison:
         if self.kpis is not None and unknown:
             raise ValueError(f"kpis contains {unknown[0]!r}: not a column of the runs; KPIs "
                              f"are those of Result.summary()")
-        kpis = [k for k in wanted if k in self.runs.columns]
         object.__setattr__(self, "table", comparison_table(
-            self.runs, kpis, baseline=self.baseline, level=self.level))
+            self.runs, wanted, baseline=self.baseline, level=self.level))
 
     @property
     def not_significant(self) -> pd.DataFrame:
@@ -281,17 +289,19 @@ def replicate_until(scenario, strategy, kpi: str = "profit", half_width: float =
     if kpi not in KPI_INFO:
         raise ValueError(f"kpi = {kpi!r}: not a KPI of Result.summary(); KPIs are "
                          f"{', '.join(KPI_INFO)}")
-    table = replicate(scenario, strategy, min_n, seed, executor=executor, jobs=jobs,
-                      progress=progress)
-    while True:
-        values = table[kpi].to_numpy(dtype=float)
-        n = values.size
-        reached = t_half_width(values, level)
-        if reached <= half_width or n >= max_n:
-            break
-        more = replicate(scenario, strategy, min(batch, max_n - n), seed + n, executor=executor,
-                         jobs=jobs, progress=progress)
-        table = pd.concat([table, more], ignore_index=True)
+    # One pool for every batch: starting worker processes (each importing sim) costs more
+    # than a batch of classroom runs.
+    with _pool(executor, jobs) as pool:
+        table = replicate(scenario, strategy, min_n, seed, executor=pool, progress=progress)
+        while True:
+            values = table[kpi].to_numpy(dtype=float)
+            n = values.size
+            reached = t_half_width(values, level)
+            if reached <= half_width or n >= max_n:
+                break
+            more = replicate(scenario, strategy, min(batch, max_n - n), seed + n,
+                             executor=pool, progress=progress)
+            table = pd.concat([table, more], ignore_index=True)
     table.attrs.update(half_width=float(reached), converged=bool(reached <= half_width))
     return table
 
@@ -306,7 +316,10 @@ def _apply(scenario, strategy, point: Mapping):
             raise ValueError(f"grid has {', '.join('strategy.' + k for k in params)} but "
                              f"strategy {strategy_name(strategy)!r} has no configure(): only "
                              "presets take parameters")
-        strategy = strategy.configure(**params)
+        try:
+            strategy = strategy.configure(**params)
+        except TypeError as err:  # an unknown parameter: the grid's mistake, say so
+            raise ValueError(f"grid: {err}") from None
     return (scenario.replace(**fields) if fields else scenario), strategy
 
 

@@ -302,10 +302,12 @@ def _signed(kpi: str, value: float) -> str:
     return text if text.startswith("-") else "+" + text
 
 
-def _write_comparison(runs: pd.DataFrame, tmp: Path, baseline: str | None) -> None:
+def _write_comparison(runs: pd.DataFrame, tmp: Path, baseline: str | None, *,
+                      level: float = 0.95, kpis=None) -> None:
     from . import plots
 
-    table = comparison_table(runs, baseline=baseline)
+    table = comparison_table(runs, kpis, baseline=baseline, level=level)
+    pct = f"{level * 100:g}%"
     base = baseline or str(runs["strategy"].iloc[0])
     runs.to_csv(tmp / "runs.csv", index=False)
     figures = _Figures(tmp)
@@ -316,9 +318,9 @@ def _write_comparison(runs: pd.DataFrame, tmp: Path, baseline: str | None) -> No
     body = [f"<h1>{e(title)}</h1>",
             f"<p class=\"meta\">Runs of the same seed are paired (common random numbers), so "
             f"each difference to <b>{e(base)}</b> is measured on the same market; an interval "
-            f"that contains 0 means the difference is not significant at 95%. Written "
+            f"that contains 0 means the difference is not significant at {pct}. Written "
             f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC} by CRM Lab {e(__version__)}.</p>"]
-    md = [f"# {title}", "", f"Differences are paired by seed, against `{base}`, with 95% "
+    md = [f"# {title}", "", f"Differences are paired by seed, against `{base}`, with {pct} "
           "confidence intervals (t distribution).", ""]
     for kpi in kpis:
         label, unit, _ = KPI_INFO.get(kpi, (kpi, "", ""))
@@ -337,8 +339,8 @@ def _write_comparison(runs: pd.DataFrame, tmp: Path, baseline: str | None) -> No
             md.append(f"| {row['strategy']} | {_fmt(kpi, row['mean'])} | {text} |")
         body.append("</table>")
         name = figures.draw(f"compare_{kpi}", lambda ax, k=kpi: plots.strategy_comparison(
-            runs, k, ax, baseline=base), size=(7.0, 0.6 * len(rows) + 1.8))
-        caption = f"{label}: paired difference to {base}, 95% CI"
+            runs, k, ax, baseline=base, level=level), size=(7.0, 0.6 * len(rows) + 1.8))
+        caption = f"{label}: paired difference to {base}, {pct} CI"
         body.append(figures.html(name, caption))
         md += ["", figures.markdown(name, caption), ""]
     (tmp / "comparison.md").write_text("\n".join(md) + "\n")
@@ -376,8 +378,11 @@ def write(result_or_runs, folder: str | Path, *, strategy_cli: str | None = None
         if isinstance(result_or_runs, pd.DataFrame):
             _write_comparison(result_or_runs, tmp, baseline)
         elif hasattr(result_or_runs, "runs") and hasattr(result_or_runs, "baseline"):
-            # A sim.experiments.Comparison: its runs, its baseline unless told otherwise.
-            _write_comparison(result_or_runs.runs, tmp, baseline or result_or_runs.baseline)
+            # A sim.experiments.Comparison: its runs, KPIs and confidence level, its baseline
+            # unless told otherwise.
+            cmp = result_or_runs
+            _write_comparison(cmp.runs, tmp, baseline or cmp.baseline, level=cmp.level,
+                              kpis=cmp.kpis)
         else:
             _write_run(result_or_runs, tmp, strategy_cli)
         old = None

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim import Actions, Scenario, experiments, run, strategies
+from sim import Actions, Scenario, experiments, report, run, strategies
 
 SMALL = Scenario.load("classroom").replace(market_size=5_000, initial_customers=600,
                                            horizon_days=150)
@@ -74,6 +74,26 @@ def test_a_named_baseline_and_chosen_kpis():
     assert cmp.table["kpi"].unique().tolist() == ["revenue", "service_level"]
     with pytest.raises(ValueError, match="kpis contains 'proft'"):
         experiments.Comparison(cmp.runs, "operational", kpis=("proft",))
+
+
+def test_the_report_of_a_comparison_keeps_its_level_and_kpis(tmp_path):
+    cmp = experiments.compare(SMALL, [strategies.transactional, strategies.operational], n=3,
+                              progress=False, level=0.9, kpis=["revenue"])
+    folder = report.write(cmp, tmp_path / "cmp")
+    md = (folder / "comparison.md").read_text()
+    assert "90% confidence intervals" in md and "95%" not in md
+    assert "## Revenue" in md and "## Profit" not in md
+    row = cmp.table[cmp.table["strategy"] == "operational"].iloc[0]
+    low = f"{row['low']:,.0f}"
+    assert low in md  # the 90% interval of cmp.table, not a 95% one recomputed
+
+
+def test_pairing_refuses_two_runs_of_one_strategy_and_seed():
+    cmp = experiments.compare(SMALL, [strategies.transactional, strategies.operational], n=2,
+                              progress=False)
+    twice = pd.concat([cmp.runs, cmp.runs.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match="more than one row for strategy 'transactional'"):
+        experiments.Comparison(twice, "transactional")
 
 
 def notebook_strategy(view):
@@ -147,7 +167,7 @@ def test_sweep_validates_every_point_before_running():
         experiments.sweep(SMALL, strategies.transactional, {"budget_per_cycle": 5.0})
     with pytest.raises(Exception, match="budget_per_cycle"):
         experiments.sweep(SMALL, strategies.transactional, {"budget_per_cycle": [-1.0]})
-    with pytest.raises(TypeError, match="no parameter 'nope'"):
+    with pytest.raises(ValueError, match="grid: transactional has no parameter 'nope'"):
         experiments.sweep(SMALL, strategies.transactional, {"strategy.nope": [1]})
     with pytest.raises(ValueError, match="only presets take parameters"):
         experiments.sweep(SMALL, notebook_strategy, {"strategy.mass_spend": [1.0]})

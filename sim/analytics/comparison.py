@@ -67,7 +67,12 @@ def comparison_table(runs: pd.DataFrame, kpis=None, *, baseline: str | None = No
     baseline = names[0] if baseline is None else baseline
     if baseline not in names:
         raise ValueError(f"baseline = {baseline!r}: strategies are {', '.join(names)}")
-    kpis = [k for k in (kpis or COMPARISON_KPIS) if k in runs.columns]
+    twice = runs.duplicated(["strategy", "seed"])
+    if twice.any():
+        first = runs.loc[twice, ["strategy", "seed"]].iloc[0]
+        raise ValueError(f"runs has more than one row for strategy {first['strategy']!r}, seed "
+                         f"{first['seed']}: pairing by seed needs one run per strategy and seed")
+    kpis = [k for k in (COMPARISON_KPIS if kpis is None else kpis) if k in runs.columns]
     rows = []
     for kpi in kpis:
         wide = runs.pivot_table(index="seed", columns="strategy", values=kpi, aggfunc="first",
