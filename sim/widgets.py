@@ -18,14 +18,19 @@ Examples
 
 from __future__ import annotations
 
+import html
 import io
 import math
+from collections import OrderedDict
 
 from . import strategies as presets
 from .engine.model import run
 from .scenario import Scenario
 
-__all__ = ["SLIDER_RANGES", "StrategyExplorer"]
+__all__ = ["CACHE_SIZE", "SLIDER_RANGES", "StrategyExplorer"]
+
+#: Slider positions whose runs an explorer keeps (a classroom run's result is a few MB).
+CACHE_SIZE = 64
 
 #: Slider range (min, max, step) of the presets' numeric parameters, in their units (EUR a
 #: cycle for spends and budgets, a fraction for discounts and rates, agents, days).
@@ -103,7 +108,7 @@ class StrategyExplorer:
             raise ValueError(f"sliders = {missing}: no range known; add one to "
                              "sim.widgets.SLIDER_RANGES")
         self.values = {n: self.preset.params[n] for n in names}
-        self._cache: dict[tuple, object] = {}
+        self._cache: OrderedDict[tuple, object] = OrderedDict()
         self.baseline = None
         if baseline is not None:
             other = presets.get(baseline) if isinstance(baseline, str) else baseline
@@ -112,10 +117,6 @@ class StrategyExplorer:
         self._figure = self._lines = self._text = None
         self.result = self._run(self.values)
         self._draw()
-
-    def slider_values(self) -> dict:
-        """The current slider values, by parameter (a copy)."""
-        return dict(self.values)
 
     def update(self, **values):
         """Re-run with some slider values changed and update the figure: the sliders' callback.
@@ -135,8 +136,10 @@ class StrategyExplorer:
             raise ValueError(f"{unknown}: not sliders of this explorer; sliders: "
                              f"{', '.join(self.values)}")
         # A slider hands back its own number type; the preset gets the type it declares.
-        self.values.update({k: type(self.preset.defaults[k])(v) for k, v in values.items()})
-        self.result = self._run(self.values)
+        new = {**self.values,
+               **{k: type(self.preset.defaults[k])(v) for k, v in values.items()}}
+        self.result = self._run(new)  # values change only once the run succeeded
+        self.values = new
         self._draw()
         if self._widget is not None:
             self._image.value = self.png()
@@ -144,10 +147,14 @@ class StrategyExplorer:
 
     def _run(self, values: dict):
         key = tuple(sorted(values.items()))
-        if key not in self._cache:
+        if key in self._cache:
+            self._cache.move_to_end(key)
+        else:
             strategy = self.preset.configure(**values)
             self._cache[key] = run(self.scenario, strategy, seed=self.seed,
                                    transactions="none")
+            if len(self._cache) > CACHE_SIZE:  # forget the position used longest ago
+                self._cache.popitem(last=False)
         return self._cache[key]
 
     @property
@@ -209,12 +216,31 @@ class StrategyExplorer:
                               description=name.replace("_", " "), continuous_update=False,
                               style={"description_width": "initial"},
                               layout=w.Layout(width="420px"))
-                slider.observe(lambda change, n=name: self.update(**{n: change["new"]}),
+                slider.observe(lambda change, n=name: self._moved(n, change["new"]),
                                names="value")
                 sliders.append(slider)
+            # An exception in a widget callback never reaches the notebook cell: the status
+            # line says what is running and what went wrong.
+            self._status = w.HTML(value="")
             self._image = w.Image(value=self.png(), format="png")
-            self._widget = w.VBox([*sliders, self._image])
+            self._widget = w.VBox([*sliders, self._status, self._image])
         return self._widget
+
+    def _moved(self, name: str, value) -> None:
+        """A slider's callback: re-run, and say so, or say why not."""
+        self._status.value = f"<i>running {self.preset.name} with {name} = {value} ...</i>"
+        try:
+            self.update(**{name: value})
+        except Exception as err:  # shown to the student instead of vanishing in a log
+            self._status.value = (f"<span style='color:#bc4b51'>{type(err).__name__}: "
+                                  f"{html.escape(str(err))}</span>")
+        else:
+            self._status.value = ""
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
 
 
 def _series(timeline, column: str, cumulative: bool):

@@ -53,3 +53,28 @@ def test_the_widget_wires_each_slider_to_the_callback(explorer):
     assert explorer.values["training_spend"] == 3_000.0
     assert explorer.result.timeline["training_spend"].iloc[-1] == 3_000.0
     assert box.children[-1].value == explorer.png()
+
+
+def test_a_failing_run_leaves_the_values_and_shows_the_error(explorer, monkeypatch):
+    box = explorer.widget
+    before, result = dict(explorer.values), explorer.result
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the market fell over")
+
+    monkeypatch.setattr("sim.widgets.run", broken)
+    slider = next(c for c in box.children if getattr(c, "description", "") == "mass spend")
+    slider.value = 1_000.0
+    assert explorer.values == before and explorer.result is result
+    assert "RuntimeError: the market fell over" in explorer._status.value
+
+
+def test_the_cache_keeps_the_latest_positions(monkeypatch):
+    monkeypatch.setattr("sim.widgets.CACHE_SIZE", 2)
+    small = Scenario.load("classroom").replace(market_size=4_000, initial_customers=400)
+    e = StrategyExplorer("operational", small, horizon_days=60, baseline=None)
+    first = e.result
+    e.update(mass_spend=1_000.0)
+    e.update(mass_spend=2_000.0)  # the default position is now the oldest of three: dropped
+    assert len(e._cache) == 2
+    assert e.update(mass_spend=12_000.0) is not first  # re-run, not the dropped result
