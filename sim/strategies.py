@@ -50,7 +50,7 @@ import pandas as pd
 
 from .actions import Actions
 from .analytics.profitability import cost_per_contact, segment_profitability
-from .analytics.records import observed_days, segment_codes
+from .analytics.records import observed_days, segment_codes, segment_totals
 from .planning import ContactLog, fit_budget, staff, take_within
 
 __all__ = ["PRESETS", "Preset", "analytical", "collaborative", "full_crm", "get", "loyalty",
@@ -231,9 +231,10 @@ def _observed_acceptance(view, prior: float = 0.5, weight: float = 20.0) -> floa
     return (took + prior * weight) / (sent + weight)
 
 
-def _in_segments(customers: pd.DataFrame, segments) -> np.ndarray:
-    """Mask of the rows of ``customers`` whose segment is one of ``segments``."""
-    codes, names = segment_codes(customers)
+def _in_segments(customers: pd.DataFrame, segments, codes=None) -> np.ndarray:
+    """Mask of the rows of ``customers`` whose segment is one of ``segments`` (``codes``:
+    :func:`segment_codes` of ``customers``, if already at hand)."""
+    codes, names = segment_codes(customers) if codes is None else codes
     return np.isin(codes, [names.index(s) for s in segments if s in names])
 
 
@@ -247,19 +248,19 @@ def _cross_sell_targets(view, memory: _Memory, *, budget: float, every_days: flo
     customers = view.customers
     keep = ((customers["status"] == "active").to_numpy()
             & (customers["products"].to_numpy() < view.prices["max_products"]))
-    if segments is not None:
-        keep &= _in_segments(customers, segments)
     codes, names = segment_codes(customers)
+    if segments is not None:
+        keep &= _in_segments(customers, segments, (codes, names))
     codes = codes[keep]
     days = observed_days(customers).to_numpy()[keep]
     with np.errstate(invalid="ignore", divide="ignore"):
         pace = np.where(days >= view.cycle_days,
                         customers["purchases"].to_numpy(dtype=float)[keep] / days, np.nan)
         # Pace relative to the segment's mean pace (over customers with a measured pace).
-        measured = np.isfinite(pace)
-        total = np.bincount(codes[measured], weights=pace[measured], minlength=len(names))
-        count = np.bincount(codes[measured], minlength=len(names))
-        relative = pace / (total / count)[codes]
+        measured = np.where(np.isfinite(pace), codes, -1)
+        mean = (segment_totals(measured, len(names), np.nan_to_num(pace))
+                / segment_totals(measured, len(names)))
+        relative = pace / mean[codes]
     ids = customers["customer_id"].to_numpy()[keep]
     fresh = memory.cross_sold.since(ids, view.day) >= every_days
     relative = pd.Series(relative[fresh], index=ids[fresh])
@@ -301,8 +302,8 @@ def profitable_segments(view, min_profit: float = 0.0) -> tuple[str, ...]:
     if view.cycle == 0:
         return tuple(view.segments)
     table = segment_profitability(view.customers, cost_per_contact(view.recent(3)))
-    keep = table.index[table["profit_per_year"] > min_profit]
-    return tuple(s for s in view.segments if s in set(keep)) or tuple(view.segments)
+    keep = set(table.index[table["profit_per_year"] > min_profit])
+    return tuple(s for s in view.segments if s in keep) or tuple(view.segments)
 
 
 # -- the presets --------------------------------------------------------------------------------
@@ -456,7 +457,7 @@ def _full_crm(view, memory, *, targeted_spend: float = 8_000.0, mass_spend: floa
     dropped = ()
     if len(keep) < len(view.segments):
         customers = view.customers
-        dropped = customers.loc[~customers["segment"].isin(keep), "customer_id"].to_numpy()
+        dropped = customers["customer_id"].to_numpy()[~_in_segments(customers, keep)]
     offers = _retention_targets(view, memory, budget=offer_budget, target="expected_value",
                                 save_rate=save_rate, value_horizon_days=3 * 365.0,
                                 exclude=dropped)

@@ -46,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 
 import numpy as np
@@ -56,7 +57,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn itself
 
-from .records import observed_days, segment_codes
+from .clv import continuous_clv, continuous_discount_rate
+from .records import observed_days, segment_codes, segment_totals
 
 __all__ = [
     "FEATURES",
@@ -238,15 +240,11 @@ def heuristic_score(X: pd.DataFrame) -> pd.Series:
     return (sum(ranks) / len(ranks)).astype(float).rename("churn_score")
 
 
-_CONTROLLER: list[ThreadpoolController] = []
-
-
+@functools.cache
 def _controller() -> ThreadpoolController:
     """The process's thread-pool controller, made once: finding the loaded BLAS and OpenMP
     libraries reads the process's memory map, which costs more than a small fit."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
+    return ThreadpoolController()
 
 
 class ChurnModel:
@@ -554,31 +552,25 @@ def predicted_value(customers: pd.DataFrame, horizon_days: float = 3 * 365,
     active = ~lost
     margin = customers["margin"].to_numpy(dtype=float)
     codes, names = segment_codes(customers)
-    # Per-segment totals by integer code (the last bin collects rows with no segment).
-    bins = np.where(codes >= 0, codes, len(names))
-
-    def total(values):
-        return np.bincount(bins, weights=values, minlength=len(names) + 1)[:len(names)]
-
-    seg_seen, seg_lost = total(seen), total(lost.astype(float))
+    k = len(names)
+    seg_seen, seg_lost = segment_totals(codes, k, seen), segment_totals(codes, k, lost)
     active_seen, active_margin = np.where(active, seen, 0.0), np.where(active, margin, 0.0)
-    seg_active_seen, seg_active_margin = total(active_seen), total(active_margin)
+    seg_active_seen = segment_totals(codes, k, active_seen)
+    seg_active_margin = segment_totals(codes, k, active_margin)
     pooled_h = lost.sum() / seen.sum() if seen.sum() > 0 else 0.0
     all_rate = active_margin.sum() / active_seen.sum() if active_seen.sum() > 0 else 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        # One extra entry (the pooled values) for rows without a segment.
+        # One extra entry, the pooled value, for rows without a segment (code -1 -> k).
         h_seg = np.append(np.where(seg_seen > 0, seg_lost / seg_seen, pooled_h), pooled_h)
         m_seg = np.append(np.where(seg_active_seen > 0, seg_active_margin / seg_active_seen,
                                    all_rate), all_rate)
-        seen_a, bins_a = seen[active], bins[active]
+        bins_a = np.where(codes >= 0, codes, k)[active]
+        seen_a = seen[active]
         m = np.where(seen_a > 0, margin[active] / seen_a, m_seg[bins_a])
-    h = h_seg[bins_a]
-    rate = h + np.log1p(annual_discount_rate) / 365.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        days = np.where(np.abs(rate) > 1e-12,
-                        -np.expm1(-rate * horizon_days) / rate, float(horizon_days))
+    delta = continuous_discount_rate(annual_discount_rate, unit_days=1.0)
+    value = continuous_clv(m, h_seg[bins_a], delta, horizon=horizon_days)
     ids = customers["customer_id"].to_numpy()[active]
-    return pd.Series(m * days, index=pd.Index(ids, name="customer_id"), name="predicted_value")
+    return pd.Series(value, index=pd.Index(ids, name="customer_id"), name="predicted_value")
 
 
 def expected_value_saved(scores, value, offer_cost: float, save_rate: float):

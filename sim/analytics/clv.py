@@ -44,6 +44,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from .records import segment_codes
+
 __all__ = [
     "continuous_clv",
     "continuous_discount_rate",
@@ -152,25 +154,28 @@ def discounted_margin_from_log(transactions: pd.DataFrame, customers: pd.DataFra
     """
     _require(transactions, ("customer_id", "day", "amount", "purchases"), "transactions")
     _require(customers, ("customer_id", "segment"), "customers")
-    gross = {s.name: float(s.margin) for s in scenario.segments}
-    serve = {s.name: float(s.cost_per_purchase) for s in scenario.segments}
-    segment = pd.Series(customers["segment"].astype(str).to_numpy(),
-                        index=customers["customer_id"].to_numpy())
-    row_segment = segment.reindex(transactions["customer_id"].to_numpy())
-    if row_segment.isna().any():
-        missing = transactions["customer_id"].to_numpy()[row_segment.isna().to_numpy()][:5]
+    ids = customers["customer_id"].to_numpy()
+    tx_ids = transactions["customer_id"].to_numpy()
+    row = pd.Index(ids).get_indexer(tx_ids)  # each transaction's row in customers
+    if (row < 0).any():
+        missing = tx_ids[row < 0][:5]
         raise ValueError(f"transactions: customer_id {missing.tolist()} not in customers "
                          "(first five shown)")
-    margin = (transactions["amount"].to_numpy(dtype=float)
-              * row_segment.map(gross).to_numpy(dtype=float)
-              - transactions["purchases"].to_numpy(dtype=float)
-              * row_segment.map(serve).to_numpy(dtype=float))
-    delta = math.log1p(scenario.annual_discount_rate) / 365.0
+    # Margin share and cost per purchase by segment code; a segment the scenario does not
+    # know (or none: code -1, the appended last entry) gives NaN.
+    codes, names = segment_codes(customers)
+    known = {s.name: s for s in scenario.segments}
+    gross = np.array([known[n].margin if n in known else np.nan for n in names] + [np.nan],
+                     dtype=float)
+    serve = np.array([known[n].cost_per_purchase if n in known else np.nan for n in names]
+                     + [np.nan], dtype=float)
+    seg = codes[row]
+    margin = (transactions["amount"].to_numpy(dtype=float) * gross[seg]
+              - transactions["purchases"].to_numpy(dtype=float) * serve[seg])
+    delta = continuous_discount_rate(scenario.annual_discount_rate, unit_days=1.0)
     discounted = margin * np.exp(-delta * (transactions["day"].to_numpy(dtype=float) + 0.5))
-    total = pd.Series(discounted).groupby(transactions["customer_id"].to_numpy()).sum()
-    ids = customers["customer_id"].to_numpy()
-    return pd.Series(total.reindex(ids, fill_value=0.0).to_numpy(dtype=float),
-                     index=pd.Index(ids, name="customer_id"), name="discounted_margin")
+    total = np.bincount(row, weights=discounted, minlength=ids.size)
+    return pd.Series(total, index=pd.Index(ids, name="customer_id"), name="discounted_margin")
 
 
 # --------------------------------------------------------------------------------------------

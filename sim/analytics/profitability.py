@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .records import observed_days, segment_codes
+from .records import observed_days, segment_codes, segment_totals
 
 __all__ = ["cost_per_contact", "segment_profitability"]
 
@@ -51,7 +51,7 @@ def segment_profitability(customers: pd.DataFrame, contact_cost: float) -> pd.Da
     ``profit = (margin - contacts x contact_cost) / customer_days x 365``, where ``margin`` is
     the recorded margin (revenue x product margin - cost to serve each purchase), ``contacts``
     the service contacts and ``customer_days`` the observed days of every customer of the
-    segment, lost ones included (:func:`~sim.analytics.churn_model.observed_days`).
+    segment, lost ones included (:func:`~sim.analytics.records.observed_days`).
 
     Parameters
     ----------
@@ -69,23 +69,16 @@ def segment_profitability(customers: pd.DataFrame, contact_cost: float) -> pd.Da
     """
     contact_cost = 0.0 if not math.isfinite(contact_cost) else float(contact_cost)
     codes, names = segment_codes(customers)
-    known = codes >= 0
-    codes = codes[known]
     k = len(names)
-
-    def total(values=None):
-        weights = None if values is None else np.asarray(values, dtype=float)[known]
-        return np.bincount(codes, weights=weights, minlength=k)
-
-    count = total()
-    years = total(observed_days(customers).to_numpy()) / 365.0
-    margin = total(customers["margin"].to_numpy(dtype=float))
-    service = total(customers["contacts"].to_numpy(dtype=float)) * contact_cost
+    count = segment_totals(codes, k)
+    years = segment_totals(codes, k, observed_days(customers).to_numpy()) / 365.0
+    margin = segment_totals(codes, k, customers["margin"].to_numpy(dtype=float))
+    service = segment_totals(codes, k, customers["contacts"].to_numpy(dtype=float)) * contact_cost
     with np.errstate(invalid="ignore", divide="ignore"):
         margin_rate = np.where(years > 0, margin / years, np.nan)
         service_rate = np.where(years > 0, service / years, np.nan)
     # Segments with at least one customer in the table, in their first-seen order.
-    present, first = np.unique(codes, return_index=True)
+    present, first = np.unique(codes[codes >= 0], return_index=True)
     present = present[np.argsort(first)]
     out = pd.DataFrame({
         "customers": count[present].astype(int),

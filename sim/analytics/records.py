@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["observed_days", "segment_codes"]
+__all__ = ["observed_days", "segment_codes", "segment_totals"]
 
 
 def observed_days(customers: pd.DataFrame) -> pd.Series:
@@ -66,3 +66,25 @@ def segment_codes(customers: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     codes[present] = np.searchsorted(np.array(names, dtype=object),
                                      values[present].astype(str).astype(object))
     return codes, names
+
+
+def segment_totals(codes: np.ndarray, n_segments: int, weights=None) -> np.ndarray:
+    """Per-segment sums of ``weights`` (row counts without), by the codes of :func:`segment_codes`.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int
+        One segment code per row; rows coded -1 (no segment) are left out.
+    n_segments : int
+        Number of segments (length of the result).
+    weights : array-like, optional
+        One value per row; default 1 (count the rows).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n_segments`` sums (float with weights, int counts without).
+    """
+    known = codes >= 0
+    values = None if weights is None else np.asarray(weights, dtype=float)[known]
+    return np.bincount(codes[known], weights=values, minlength=n_segments)
