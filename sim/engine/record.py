@@ -58,15 +58,15 @@ class Ledger:
         if not chunks:
             return
         self._tx = []
-        self._keep(chunks)
         ids = np.concatenate([t[0] for t in chunks])
         day = np.concatenate([np.full(t[0].size, t[1], dtype=float) for t in chunks])
-        n = cust.n
+        amount = np.concatenate([t[2] for t in chunks])
+        count = np.concatenate([t[3] for t in chunks])
         margin = np.concatenate([t[5] for t in chunks])
-        cust.purchases[:n] += np.bincount(ids, weights=np.concatenate([t[3] for t in chunks]),
-                                          minlength=n).astype(np.int64)
-        cust.revenue[:n] += np.bincount(ids, weights=np.concatenate([t[2] for t in chunks]),
-                                        minlength=n)
+        self._keep(ids, day, amount, count)
+        n = cust.n
+        cust.purchases[:n] += np.bincount(ids, weights=count, minlength=n).astype(np.int64)
+        cust.revenue[:n] += np.bincount(ids, weights=amount, minlength=n)
         cust.serve_cost[:n] += np.bincount(ids, weights=np.concatenate([t[4] for t in chunks]),
                                            minlength=n)
         cust.margin[:n] += np.bincount(ids, weights=margin, minlength=n)
@@ -84,19 +84,17 @@ class Ledger:
         known = cust.first_purchase_day[:n]
         np.copyto(known, first, where=np.isnan(known))
 
-    def _keep(self, chunks: list[tuple]) -> None:
+    def _keep(self, ids, day, amount, count) -> None:
         """Keep settled sales for the transaction log as the run's ``transactions`` option
         says: all of it, compact (32-bit ids and amounts, 16-bit counts: a third of the
         memory, amounts to about 7 significant digits), or nothing. The per-customer totals
         (RFM, revenue, margin) are exact whatever is kept."""
         if self.log_mode == "none":
             return
-        ids, day, amount, count = _TX_TYPES[self.log_mode == "compact"]
-        log = self._log
-        log["customer_id"] += [t[0].astype(ids, copy=False) for t in chunks]
-        log["day"] += [np.full(t[0].size, t[1], dtype=day) for t in chunks]
-        log["amount"] += [t[2].astype(amount, copy=False) for t in chunks]
-        log["purchases"] += [t[3].astype(count, copy=False) for t in chunks]
+        types = _TX_TYPES[self.log_mode == "compact"]
+        for name, values, dtype in zip(_TX_COLUMNS, (ids, day, amount, count), types,
+                                       strict=True):
+            self._log[name].append(values.astype(dtype, copy=False))
 
     def open_cycle(self, model, cycle: int, start: int) -> None:
         self.acc = dict.fromkeys((*_COUNTS, "revenue", *COST_COLUMNS), 0.0)
@@ -176,22 +174,16 @@ class Ledger:
     def take_transactions(self) -> pd.DataFrame:
         """The transaction log kept so far, handed over once (call :meth:`settle` first).
 
-        The kept chunks are released as each column is assembled, so building the table needs
-        little more memory than the table itself (for a million customers over three years the
-        log has tens of millions of rows); the ledger keeps no log afterwards.
+        Each column's chunks are released once the column is assembled, so building the table
+        needs at most one column more than the table itself (for a million customers over
+        three years the log has tens of millions of rows); the ledger keeps no log afterwards.
         """
         types = _TX_TYPES[self.log_mode == "compact"]
         columns = {}
         for name, dtype in zip(_TX_COLUMNS, types, strict=True):
-            chunks = self._log[name]
-            out = np.empty(sum(chunk.size for chunk in chunks), dtype=dtype)
-            at = 0
-            chunks.reverse()  # popped from the end, oldest first, each freed once copied
-            while chunks:
-                chunk = chunks.pop()
-                out[at:at + chunk.size] = chunk
-                at += chunk.size
-            columns[name] = out
+            chunks = self._log[name]  # one chunk a settled cycle
+            columns[name] = np.concatenate(chunks) if chunks else np.zeros(0, dtype)
+            chunks.clear()  # this column's chunks go before the next column is built
         return pd.DataFrame(columns, copy=False)
 
 
