@@ -170,6 +170,7 @@ class Actions:
 #: Actions fields that list customer ids.
 ID_FIELDS = ("retention_offers", "cross_sell", "winback")
 MAX_WELCOME_DISCOUNT = 0.9
+_BOOL_TYPES = frozenset((bool, np.bool_))  # True is an int to numpy, never a customer id
 
 
 def _customer_ids(name: str, ids) -> tuple[int, ...]:
@@ -186,8 +187,7 @@ def _customer_ids(name: str, ids) -> tuple[int, ...]:
     array = np.asarray(values) if values else np.zeros(0, dtype=np.int64)
     # (numpy turns [True, 2] into integers: a list is checked for bools, which are not ids)
     if (array.dtype.kind in "iu" and array.ndim == 1
-            and (isinstance(ids, np.ndarray) or not any(isinstance(v, bool | np.bool_)
-                                                        for v in values))):
+            and (isinstance(ids, np.ndarray) or not _BOOL_TYPES & set(map(type, values)))):
         if array.size and array.min() < 0:
             bad = int(array[array < 0][0])
             raise ActionsError(f"Actions.{name} contains {bad!r}: customer ids are whole "
