@@ -43,7 +43,7 @@ def _drive(kind, arrivals, handles, staffing, horizon, *, fcr=1.0, recontact=0.0
     env.run(until=horizon)
     if kind is BatchedCentre:
         centre.finish(horizon)
-    return centre.log
+    return centre.log.rows()
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -33,14 +33,10 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import math
 
 from .service import MINUTES_PER_DAY, CentreBase, recontact_day
 
 __all__ = ["BatchedCentre"]
-
-_UNLOGGED = object()  # marks a request popped from the line that no pass has logged
-
 
 class BatchedCentre(CentreBase):
     """FIFO queue with ``agents`` servers, settled by recursion instead of SimPy processes.
@@ -58,9 +54,9 @@ class BatchedCentre(CentreBase):
         self._breaks: list[float] = []  # seats on break, by the time each break began
         self.agents = max_agents
         self._waiting: list[tuple] = []  # heap: (arrival, seq, customer, issue, contact)
-        # Rows of requests logged while still waiting, by sequence number; None marks a
+        # Log rows of requests logged while still waiting, by sequence number; None marks a
         # recontact that never arrives (its customer left), dropped when it reaches the head.
-        self._logged: dict[int, list | None] = {}
+        self._logged: dict[int, int | None] = {}
         # Entries sync's logging pass has not looked at yet, so that each request is looked at
         # once however long the line: an understaffed centre's backlog can hold millions.
         self._fresh: list[tuple] = []
@@ -129,6 +125,9 @@ class BatchedCentre(CentreBase):
         waiting, free, outcomes = self._waiting, self._free, self.outcomes
         heappop, heappush, heapreplace = heapq.heappop, heapq.heappush, heapq.heapreplace
         handle, rand, logged, log = self._handle, self.rand.random, self._logged, self.log
+        add_customer, add_issue, add_contact, add_arrival, add_start, add_end, add_resolved = (
+            log.appenders())
+        starts, ends, resolutions = log.start, log.end, log.resolved
         fresh = self._fresh
         fcr, recontact_prob = self.fcr, self.recontact_prob
         recontact_days, open_fraction = self.recontact_days, self.open_fraction
@@ -141,20 +140,27 @@ class BatchedCentre(CentreBase):
             if start >= now:
                 break
             arrival, seq, customer, issue, contact = heappop(waiting)
-            row = logged.pop(seq, _UNLOGGED)
-            if row is _UNLOGGED:
-                if contact > 1 and self._gone(customer, contact, arrival):
-                    continue
-                row = [customer, issue, contact, arrival, start, 0.0, False]
-                log.append(row)
-            elif row is None:  # cancelled by an earlier logging pass
+            row = logged.pop(seq, -1)
+            if row is None:  # cancelled by an earlier logging pass
                 continue
-            else:
-                row[4] = start
-            row[5] = end = start + handle()
+            if row == -1 and contact > 1 and self._gone(customer, contact, arrival):
+                continue
+            end = start + handle()
             heapreplace(free, end)
             # Drawn in the SimPy centre's order: resolution, recontact, its instant.
-            row[6] = resolved = rand() < fcr
+            resolved = rand() < fcr
+            if row == -1:  # not logged yet: it started before any logging pass saw it wait
+                add_customer(customer)
+                add_issue(issue)
+                add_contact(contact)
+                add_arrival(arrival)
+                add_start(start)
+                add_end(end)
+                add_resolved(resolved)
+            else:
+                starts[row] = start
+                ends[row] = end
+                resolutions[row] = resolved
             outcomes.append((end, customer, (start - arrival) * MINUTES_PER_DAY, resolved))
             if not resolved and rand() < recontact_prob:
                 self._seq += 1
@@ -181,9 +187,7 @@ class BatchedCentre(CentreBase):
             if self._gone(customer, contact, arrival):
                 logged[seq] = None
                 continue
-            row = [customer, issue, contact, arrival, math.nan, math.nan, False]
-            log.append(row)
-            logged[seq] = row
+            logged[seq] = log.append(customer, issue, contact, arrival)
         self._fresh = later
 
     def finish(self, horizon: float) -> None:
@@ -191,6 +195,4 @@ class BatchedCentre(CentreBase):
         ``sync``), what had not ended stays open (no end; its decided outcome is not shown by
         ``table``), as in a SimPy run stopped there."""
         self.sync(horizon)
-        for row in self.log:
-            if row[5] > horizon:
-                row[5] = math.nan
+        self.log.close_after(horizon)

@@ -219,14 +219,17 @@ def _log_arrays(centre, lo: int = 0, hi: int | None = None):
 
 
 def build_result(model):
-    """Assemble the :class:`~sim.result.Result` of a finished model."""
+    """Assemble the :class:`~sim.result.Result` of a finished model.
+
+    The result takes the customer columns over (no copies: the model is finished, and its
+    columns were trimmed to size), which keeps a large market's peak memory down.
+    """
     from ..result import Result  # the result module imports analytics; keep the engine light
 
     sc, c = model.sc, model.cust
     model.ledger.settle(c)
     n = c.n
-    seg_names = np.array(sc.segment_names, dtype=object)
-    status = np.where(c.col("status") == LOST, "lost", "active")
+    lost = c.col("status") == LOST
     log = model.centre.table()
     tally = model.centre.per_customer(n, log)
     contacts = tally["contacts"]
@@ -235,34 +238,34 @@ def build_result(model):
     ids = np.arange(n)
     customers = pd.DataFrame({
         "customer_id": ids,
-        "segment": pd.Categorical(seg_names[c.col("segment")], categories=sc.segment_names),
-        "channel": pd.Categorical(np.array(CHANNELS, dtype=object)[c.col("channel")],
-                                  categories=CHANNELS),
+        # Categories from their codes: labelling millions of rows first would cost seconds.
+        "segment": pd.Categorical.from_codes(c.col("segment"), categories=sc.segment_names),
+        "channel": pd.Categorical.from_codes(c.col("channel"), categories=CHANNELS),
         "acquired_day": c.col("acquired_day").astype(np.int64),
-        "lost_day": c.col("lost_day").copy(),
-        "tenure_days": np.where(c.col("status") == LOST, c.col("lost_day"),
+        "lost_day": c.col("lost_day"),
+        "tenure_days": np.where(lost, c.col("lost_day"),
                                 float(sc.horizon_days)) - c.col("acquired_day"),
-        "status": pd.Categorical(status, categories=("active", "lost")),
-        "purchases": c.col("purchases").copy(),
-        "revenue": c.col("revenue").copy(),
-        "margin": c.col("margin").copy(),
-        "cost_to_serve": c.col("serve_cost").copy(),
-        "discounted_margin": c.col("discounted_margin").copy(),
-        "complaints": c.col("complaints").copy(),
+        "status": pd.Categorical.from_codes(lost.astype(np.int8), categories=("active", "lost")),
+        "purchases": c.col("purchases"),
+        "revenue": c.col("revenue"),
+        "margin": c.col("margin"),
+        "cost_to_serve": c.col("serve_cost"),
+        "discounted_margin": c.col("discounted_margin"),
+        "complaints": c.col("complaints"),
         "contacts": contacts,
         "unresolved": tally["unresolved"],
         "mean_wait_minutes": mean_wait,
-        "first_purchase_day": c.col("first_purchase_day").copy(),
-        "last_purchase_day": c.col("last_purchase_day").copy(),
-        "products": c.col("products").copy(),
-        "offers_received": c.col("offers").copy(),
+        "first_purchase_day": c.col("first_purchase_day"),
+        "last_purchase_day": c.col("last_purchase_day"),
+        "products": c.col("products"),
+        "offers_received": c.col("offers"),
         "loyalty_member": c.col("member") == 1,
-        "loyalty_points": c.col("points").copy(),
-        "lives": c.col("lives").copy(),
-        "won_back_day": c.col("won_back_day").copy(),
-        "first_lost_day": c.col("first_lost_day").copy(),
+        "loyalty_points": c.col("points"),
+        "lives": c.col("lives"),
+        "won_back_day": c.col("won_back_day"),
+        "first_lost_day": c.col("first_lost_day"),
     })
-    truth = _truth(model, seg_names)
+    truth = _truth(model)
     arrival, start, end, resolved = log["arrival"], log["start"], log["end"], log["resolved"]
     service = pd.DataFrame({
         "customer_id": log["customer"],
@@ -315,17 +318,15 @@ def _campaigns(chunks: list[tuple]) -> pd.DataFrame:
     })
 
 
-def _truth(model, seg_names) -> pd.DataFrame:
+def _truth(model) -> pd.DataFrame:
     """The latent ground truth per customer, which strategies never see (DESIGN section 5)."""
-    sc, c, a = model.sc, model.cust, model.active
+    sc, c = model.sc, model.cust
     n = c.n
     seg = c.col("segment")
     status = c.col("status")
-    # Hazard now: for active customers the hazard in force on the last day (the step leaves it
-    # in the working set), at loss for the lost (stored by the engine when they left).
-    hazard = c.col("hazard").copy()
-    rows = np.flatnonzero(a.alive[: a.m])
-    hazard[a.cid[rows]] = a.h[rows]
+    # Hazard now: for active customers the hazard in force on the last day, at loss for the
+    # lost (both stored by the engine).
+    hazard = c.col("hazard")
     # Competing risks: the largest part of the hazard at the moment of leaving names the latent
     # reason: baseline, the excess from low satisfaction, or the excess from competitor offers.
     # The baseline in force includes the levers' cuts (a running offer, a loyalty tier).
@@ -350,14 +351,13 @@ def _truth(model, seg_names) -> pd.DataFrame:
     remaining[status == LOST] = 0.0
     return pd.DataFrame({
         "customer_id": np.arange(n),
-        "segment": pd.Categorical(seg_names[seg], categories=sc.segment_names),
+        "segment": pd.Categorical.from_codes(seg, categories=sc.segment_names),
         "purchase_rate": c.col("rate") * 365.0,
-        "spend_mean": c.col("spend").copy(),
-        "base_hazard": base.copy(),
+        "spend_mean": c.col("spend"),
+        "base_hazard": base,
         "annual_churn_baseline": -np.expm1(-365.0 * base),
-        "satisfaction": c.col("satisfaction").copy(),
+        "satisfaction": c.col("satisfaction"),
         "hazard": hazard,
-        "loss_reason": pd.Categorical(np.array(LOSS_REASONS, dtype=object)[reason],
-                                      categories=LOSS_REASONS),
+        "loss_reason": pd.Categorical.from_codes(reason, categories=LOSS_REASONS),
         "expected_remaining_value": remaining,
     })

@@ -24,6 +24,8 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from .contactlog import ContactLog
+
 __all__ = ["CentreBase", "ServiceCentre", "handle_sampler", "recontact_day"]
 
 _CUSTOMER, _BREAK = 1, 0  # SimPy serves lower priority values first
@@ -104,8 +106,8 @@ class CentreBase:
     """What both queue implementations share: their settings, the handling-time draw and the
     contact log, with what is derived from it.
 
-    ``log`` holds one row per contact in order of arrival:
-    ``[customer, issue, contact number, arrival day, start day, end day, resolved]``
+    ``log`` (a :class:`~sim.engine.contactlog.ContactLog`) holds one row per contact in order
+    of arrival: customer, issue, contact number, arrival day, start day, end day, resolved
     (NaN start or end: not yet). Parameters: see :class:`ServiceCentre`.
     """
 
@@ -133,7 +135,7 @@ class CentreBase:
             handle_times = handle_sampler(handle_rng, handle_minutes, distribution, handle_cv)
         self._handle = handle_times
         self._issues = 0
-        self.log: list[list] = []
+        self.log = ContactLog()
         # Per-customer tallies of finished contacts: rows before ``_tallied`` are all finished
         # and counted in ``_tally`` (contacts, wait minutes, unresolved).
         self._tallied = 0
@@ -197,23 +199,13 @@ class CentreBase:
         A contact still in progress now shows no end and is not resolved yet, although its
         end and outcome are already decided when it starts.
         """
-        rows = self.log[lo:hi]
-        if not rows:
-            return {"customer": np.zeros(0, np.int64), "issue": np.zeros(0, np.int64),
-                    "contact": np.zeros(0, np.int64), "arrival": np.zeros(0),
-                    "start": np.zeros(0), "end": np.zeros(0), "resolved": np.zeros(0, bool)}
-        cols = list(zip(*rows, strict=True))
-        end = np.array(cols[5], dtype=float)
-        resolved = np.array(cols[6], dtype=bool)
+        t = self.log.table(lo, hi)
+        end, resolved = t["end"], t["resolved"]
         going = ~(end <= self.env.now)  # NaN (not started) or later than now
         if going.any():
             end[going] = np.nan
             resolved[going] = False
-        return {"customer": np.array(cols[0], dtype=np.int64),
-                "issue": np.array(cols[1], dtype=np.int64),
-                "contact": np.array(cols[2], dtype=np.int64),
-                "arrival": np.array(cols[3], dtype=float), "start": np.array(cols[4], dtype=float),
-                "end": end, "resolved": resolved}
+        return t
 
 
 class ServiceCentre(CentreBase):
@@ -295,20 +287,20 @@ class ServiceCentre(CentreBase):
         contact = 1
         log = self.log
         while True:
-            row = [customer, issue, contact, env.now, math.nan, math.nan, False]
-            log.append(row)
+            arrival = env.now
+            row = log.append(customer, issue, contact, arrival)
             req = res.request(priority=_CUSTOMER)
             yield req
-            row[4] = start = env.now
+            log.start[row] = start = env.now
             # The outcome is decided as the agent takes the call (the batched queue decides at
             # the same moment, so both draw from ``rand`` in the same order).
-            row[6] = resolved = rand.random() < self.fcr
+            log.resolved[row] = resolved = rand.random() < self.fcr
             again = not resolved and rand.random() < self.recontact_prob
             u = rand.random() if again else 0.0
             yield env.timeout(self._handle())
             res.release(req)
-            row[5] = env.now
-            self.outcomes.append((env.now, customer, (start - row[3]) * MINUTES_PER_DAY,
+            log.end[row] = env.now
+            self.outcomes.append((env.now, customer, (start - arrival) * MINUTES_PER_DAY,
                                   resolved))
             if not again:
                 return
@@ -318,4 +310,3 @@ class ServiceCentre(CentreBase):
             if self.is_active is not None and not self.is_active(customer, env.now):
                 return
             contact += 1
-
