@@ -17,9 +17,15 @@ rounding); the message never contains the right value.
 
 Extending: an :class:`Exercise` is a name, a parameter factory and a tuple of questions
 (:class:`NumberQuestion`, :class:`ChoiceQuestion`, :class:`StrategyQuestion`, or a subclass of
-:class:`Question`); :func:`register` makes it available to :func:`setup`. :func:`grade` checks
-an answer against explicit parameters without the notebook session, for grading tools.
+:class:`Question`); :func:`register` makes it available to :func:`setup`. A module of this
+package named ``exNN_<topic>.py`` (the exercise of course notebook NN) is imported, and so
+registers its exercise, when the package is; no list of exercises needs editing.
+:func:`grade` checks an answer against explicit parameters without the notebook session, for
+grading tools.
 """
+
+import importlib
+import pkgutil
 
 from . import first_run  # noqa: F401  (registers exercise 00)
 from .feedback import Feedback, ParamDraws, Params
@@ -43,3 +49,7 @@ __all__ = [
     "register",
     "setup",
 ]
+
+# Exercise modules register themselves on import: every exNN_<topic> module of this package.
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ex")):
+    importlib.import_module(f"{__name__}.{_module}")
