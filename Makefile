@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 export MPLBACKEND := Agg
 
-.PHONY: help install demo test test-fast lint format lab bench notebooks clean
+.PHONY: help install demo test test-fast lint format lab bench notebooks site clean
 
 help:
 	@echo "make demo    set up .venv, run the default classroom scenario, write its report"
@@ -15,6 +15,7 @@ help:
 	@echo "make lab     open JupyterLab on the notebooks"
 	@echo "make bench   run the performance benchmarks (not part of make test)"
 	@echo "make notebooks  re-run the course notebooks top to bottom, commit-ready"
+	@echo "make site    executed HTML copies of the notebooks in site/ (open site/index.html)"
 	@echo "make lint    ruff checks"
 	@echo "make clean   remove .venv, caches and reports"
 
@@ -54,6 +55,10 @@ notebooks: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
 	$(VENV)/bin/nbstripout --keep-count notebooks/*.ipynb
 	$(VENV)/bin/nbstripout exercises/*.ipynb
+
+# Executed HTML copies of the notebooks, to read with every plot (a build artifact, not committed).
+site: $(STAMP)
+	$(PY) -m sim.site --out site
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache reports site *.egg-info
