@@ -20,6 +20,8 @@ What is measured (DESIGN section 9; issue 5), as one plain-text table:
 (e) **widget update**: :class:`sim.widgets.StrategyExplorer` (``operational``, two-year
     runs): a slider moved to the redrawn figure encoded as the PNG the widget shows; best of 3
     new positions. Target: under 0.5 s.
+(f) **the notebook suite**: every course notebook and exercise under nbval, as ``make test``
+    runs them, in a fresh pytest process. Target (issue 6): under 5 minutes, all passing.
 
 It also times the classroom model at several sizes and horizons and draws how the cost grows
 (a log-log plot, ``benchmarks/scaling.png``), with the fitted exponents.
@@ -30,7 +32,7 @@ in their differences. Each short time is the best of a few repetitions (``time.p
 the minimum is the least disturbed by other work on the machine.
 
 A missed target is reported, not an error: the script exits with status 0 either way.
-``--quick`` skips the long rows (b, c) and runs 100 replications in (d) (about 2 minutes
+``--quick`` skips the long rows (b, c, f) and runs 100 replications in (d) (about 2 minutes
 instead of about 20).
 """
 
@@ -65,6 +67,7 @@ TARGETS = {
     "big_gb": 4.0,
     "jobs_speedup": 1.7,
     "widget_s": 0.5,
+    "notebooks_s": 300.0,
 }
 
 
@@ -238,6 +241,25 @@ def widget_rows() -> list[dict]:
                 f"< {TARGETS['widget_s']:g} s", seconds < TARGETS["widget_s"])]
 
 
+# -- (f) the notebook suite -----------------------------------------------------------------------
+def notebook_rows() -> list[dict]:
+    """The course notebooks and exercises under nbval, as ``make test`` runs them (issue 6:
+    the whole suite in under 5 minutes); a failing notebook is reported, not hidden."""
+    root = HERE.parent
+    paths = sorted(str(p.relative_to(root)) for folder in ("notebooks", "exercises")
+                   for p in (root / folder).glob("*.ipynb"))
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           *paths], cwd=root, capture_output=True, text=True, check=False,
+                          env={**os.environ, "TQDM_DISABLE": "1", "MPLBACKEND": "Agg"})
+    seconds = time.perf_counter() - start
+    target = TARGETS["notebooks_s"]
+    passed = done.returncode == 0
+    return [row(f"(f) {len(paths)} notebooks and exercises under nbval",
+                f"{seconds:.0f} s" + ("" if passed else " (SOME FAILED)"),
+                f"< {target:g} s, all pass", passed and seconds < target)]
+
+
 # -- scaling --------------------------------------------------------------------------------------
 def scaling(quick: bool) -> dict:
     """Time the classroom model (operational, batched queue, no log) by size and by horizon;
@@ -330,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and print the table; always returns 0 (a report, not a test)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="skip rows (b) and (c), 100 replications in (d)")
+                        help="skip rows (b), (c) and (f), 100 replications in (d)")
     parser.add_argument("--child", nargs=2, metavar=("FACTOR", "TRANSACTIONS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -348,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += big_rows()
     rows += replication_rows(100 if args.quick else 1000)
     rows += widget_rows()
+    if not args.quick:
+        rows += notebook_rows()
     grow = scaling(args.quick)
 
     print(f"CRM Lab benchmarks, seed {SEED}{' (--quick)' if args.quick else ''}")
