@@ -150,7 +150,8 @@ FIRST_RUN = register(Exercise(
                 Mistake(lambda p: _kpi(p, transactional, "top20_revenue_share", seed=42),
                         _SEED_HINT),
             ),
-            praise="Compare it with the folk 80/20 rule (course section 7, loyalty and the Pareto rule).",
+            praise=("Compare it with the folk 80/20 rule (course section 7, loyalty and the "
+                    "Pareto rule)."),
         ),
         ChoiceQuestion(
             id="q4",

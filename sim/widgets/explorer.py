@@ -46,6 +46,7 @@ SLIDER_RANGES: dict[str, tuple[float, float, float]] = {
     "save_rate": (0.0, 1.0, 0.05),
     "max_days_lost": (30.0, 365.0, 15.0),
     "every_days": (30.0, 365.0, 15.0),
+    "min_profit": (-100.0, 150.0, 10.0),
 }
 
 #: Slider range (min, max, step) of scenario fields worth a slider, in the fields' units; a
