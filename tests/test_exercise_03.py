@@ -1,0 +1,325 @@
+"""Exercise 03 (acquire customers): right answers pass, wrong ones get a specific hint, and no
+hint gives the answer away.
+
+The reference answers are computed here the way the solution cells of
+``exercises/03_acquire.ipynb`` compute them (``run`` + the funnel report + ``summary()``), not
+read from the checker, so a checker that drifts from what students are told to do fails.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sim import Actions, Scenario, exercises, run, strategies
+from sim.analytics import funnel
+from sim.exercises.ex03_acquire import SEGMENT_CHOICES
+
+EXERCISE = "03_acquire"
+STUDENT = "demo"  # the id the exercise notebook uses
+
+
+def two_years(years: int = 2) -> Scenario:
+    return Scenario.load("classroom").replace(horizon_days=365 * years)
+
+
+def transactional_run(seed, mass_spend, discount=0.0, years=2):
+    params = {"mass_spend": mass_spend}
+    if discount:
+        params["welcome_discount"] = discount
+    return run(two_years(years), strategies.transactional.configure(**params), seed=seed,
+               transactions="none")
+
+
+@pytest.fixture(scope="module")
+def params():
+    return exercises.setup(EXERCISE, student_id=STUDENT)
+
+
+@pytest.fixture(scope="module")
+def runs(params):
+    """The solution's two runs: without and with the welcome deal."""
+    return {"base": transactional_run(params.seed, params.mass_spend),
+            "deal": transactional_run(params.seed, params.mass_spend, params.discount)}
+
+
+@pytest.fixture(scope="module")
+def answers(params, runs):
+    """The reference solution's answers, as the exercise notebook computes them."""
+    report = funnel.acquisition_totals(runs["base"])
+
+    def my_strategy(view):
+        contacts = params.mass_spend - view.prices["targeted_data_cost_per_cycle"]
+        return Actions(targeted_spend=contacts, target_segments=params.segments, agents=1)
+
+    return {
+        "q1": round(float(report.loc["mass", "cac"]), 2),
+        "q2": round(float(report.loc["referral", "share"]), 3),
+        "q3": my_strategy,
+        "q4": round(runs["deal"].summary()["profit"] - runs["base"].summary()["profit"]),
+        "q5": "b",
+    }
+
+
+@pytest.fixture(autouse=True)
+def _session(params):
+    # Every test starts from the demo student's session (some tests switch students).
+    exercises.setup(EXERCISE, student_id=STUDENT)
+
+
+def spellings(value) -> list[str]:
+    """Ways a number could appear in a message."""
+    value = float(value)
+    out = {f"{value:.1f}", f"{value:.2f}", f"{value:.3f}", repr(value)}
+    if value.is_integer():
+        out |= {str(int(value)), f"{int(value):,}"}
+    if abs(value) >= 1_000:
+        out |= {f"{value:,.0f}", f"{round(value)}"}
+    if 0 < value < 1:
+        out |= {f"{100 * value:.1f}", f"{value:.1%}"}
+    return sorted(out)
+
+
+def assert_hint(feedback, *, contains: str, hides=None):
+    """A wrong answer: no points, attempted, the expected hint, and no leaked right value."""
+    assert not feedback.correct
+    assert feedback.points == 0 and feedback.attempted
+    assert contains.lower() in feedback.message.lower(), feedback.message
+    if hides is not None:
+        for text in spellings(hides):
+            assert text not in feedback.message, (text, feedback.message)
+            assert text not in repr(feedback)
+            assert text not in feedback._repr_markdown_()
+
+
+# -- right answers --------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
+def test_every_check_passes_on_the_reference_answers(question, answers, capsys):
+    feedback = exercises.check(question, answers[question])
+    assert feedback.correct, feedback
+    assert feedback.status == "correct" and feedback.points == feedback.max_points > 0
+    assert feedback.message.startswith("Correct")
+    assert "✅" in feedback._repr_markdown_()
+    assert capsys.readouterr() == ("", "")  # library code never prints
+
+
+def test_the_exact_unrounded_values_pass_too(runs):
+    base, deal = runs["base"].summary(), runs["deal"].summary()
+    assert exercises.check("q1", base["cac_mass"]).correct
+    assert exercises.check("q2", base["referral_share"]).correct
+    assert exercises.check("q4", deal["profit"] - base["profit"]).correct
+    assert exercises.check("q5", " (B). ").correct
+
+
+def test_the_answers_tell_the_notebooks_story(params, runs, answers):
+    # The deal lowers the CAC and the profit: the premise of question 5.
+    base, deal = runs["base"].summary(), runs["deal"].summary()
+    assert deal["cac"] < base["cac"]
+    assert answers["q4"] < 0
+    assert 60 < answers["q1"] < 120 and 0.2 < answers["q2"] < 0.5
+
+
+def test_checking_twice_is_instant(answers):
+    for question in ("q1", "q2", "q4"):
+        exercises.check(question, answers[question])
+    start = time.perf_counter()
+    for question in ("q1", "q2", "q4", "q5"):
+        exercises.check(question, answers[question])
+    assert time.perf_counter() - start < 0.1  # one run alone takes about 0.3 s
+
+
+# -- wrong answers get specific hints ------------------------------------------------------------
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
+def test_none_is_not_attempted(question):
+    feedback = exercises.check(question, None)
+    assert not feedback.correct and not feedback.attempted
+    assert feedback.status == "not attempted" and feedback.points == 0
+
+
+@pytest.mark.parametrize("question", ["q1", "q2", "q4"])
+def test_numbers_of_the_wrong_type(question, answers, runs):
+    right = answers[question]
+    assert_hint(exercises.check(question, "many"), contains="not text", hides=right)
+    assert_hint(exercises.check(question, str(right)), contains="remove the quotes")
+    assert_hint(exercises.check(question, True), contains="not True or False", hides=right)
+    assert_hint(exercises.check(question, runs["base"].timeline["profit"]),
+                contains="one number", hides=right)
+    assert_hint(exercises.check(question, float("nan")), contains="not a finite number",
+                hides=right)
+
+
+@pytest.mark.parametrize("question", ["q1", "q2", "q4"])
+def test_far_off_and_near_misses(question, answers):
+    right = answers[question]
+    assert_hint(exercises.check(question, right * 3.7), contains="far off", hides=right)
+    assert_hint(exercises.check(question, right / 5.3), contains="far off", hides=right)
+    if question != "q4":  # -right is q4's "other way round" mistake, tested below
+        assert_hint(exercises.check(question, -right), contains="far off", hides=right)
+    near = {"q1": right * 1.02, "q2": right + 0.008, "q4": right * 1.02}[question]
+    assert_hint(exercises.check(question, near), contains="close", hides=right)
+
+
+@pytest.fixture(scope="module")
+def wrong_runs(params):
+    """Runs a student who made a typical mistake would have used."""
+    return {
+        "default budget": transactional_run(params.seed, 12_000.0),
+        "default budget, deal": transactional_run(params.seed, 12_000.0, params.discount),
+        "seed 42": transactional_run(42, params.mass_spend),
+        "seed 42, deal": transactional_run(42, params.mass_spend, params.discount),
+        "three years": transactional_run(params.seed, params.mass_spend, years=3),
+        "three years, deal": transactional_run(params.seed, params.mass_spend, params.discount,
+                                               years=3),
+    }
+
+
+def test_q1_names_the_mistake(params, runs, wrong_runs, answers):
+    right = answers["q1"]
+    assert params.mass_spend != 12_000.0  # so the default budget is a distinct mistake
+    report = funnel.acquisition_totals(runs["base"])
+    cases = {
+        report.loc["all", "cac"]: "blended",
+        wrong_runs["default budget"].summary()["cac_mass"]: "preset's own budget",
+        wrong_runs["seed 42"].summary()["cac_mass"]: "seed 42",
+        wrong_runs["three years"].summary()["cac_mass"]: "three-year",
+        1 / right: "customers per euro",
+    }
+    for wrong, hint in cases.items():
+        assert abs(wrong - right) > 0.01
+        assert_hint(exercises.check("q1", round(wrong, 2)), contains=hint, hides=right)
+
+
+def test_q2_names_the_mistake(runs, wrong_runs, answers):
+    right = answers["q2"]
+    tl, s = runs["base"].timeline, runs["base"].summary()
+    referrals = int(tl["acquired_referral"].sum())
+    cases = {
+        100 * right: "percentage",
+        1 - right: "won by marketing",
+        referrals: "number of customers",
+        referrals / (s["customers_acquired"] + s["customers_start"]): "new customers only",
+        wrong_runs["default budget"].summary()["referral_share"]: "preset's own budget",
+        wrong_runs["seed 42"].summary()["referral_share"]: "seed 42",
+        wrong_runs["three years"].summary()["referral_share"]: "three-year",
+    }
+    for wrong, hint in cases.items():
+        assert abs(wrong - right) > 0.002
+        assert_hint(exercises.check("q2", wrong), contains=hint, hides=right)
+
+
+def test_q4_names_the_mistake(runs, wrong_runs, answers):
+    right = answers["q4"]
+    base, deal = runs["base"].summary(), runs["deal"].summary()
+
+    def change(name):
+        return (wrong_runs[f"{name}, deal"].summary()["profit"]
+                - wrong_runs[name].summary()["profit"])
+
+    cases = {
+        -right: "other way round",
+        deal["profit"] / base["profit"]: "ratio",
+        deal["customer_equity"] - base["customer_equity"]: "customer equity",
+        change("default budget"): "preset's own budget",
+        change("seed 42"): "seed 42",
+        change("three years"): "three-year",
+    }
+    for wrong, hint in cases.items():
+        assert abs(wrong - right) > 100
+        assert_hint(exercises.check("q4", round(wrong)), contains=hint, hides=right)
+
+
+def test_q5_multiple_choice_hints():
+    for letter, hint in (("a", "first purchase"), ("c", "every segment"), ("d", "does not "
+                                                                              "depend")):
+        feedback = exercises.check("q5", letter)
+        assert_hint(feedback, contains=hint)
+        assert "loyal customers who see" not in feedback.message.lower()  # the right option
+    assert_hint(exercises.check("q5", "ab"), contains="exactly one")
+    assert_hint(exercises.check("q5", "e"), contains="one of the letters")
+    assert_hint(exercises.check("q5", 2), contains="one letter")
+
+
+def _strategy(**actions):
+    def strategy(view):
+        return Actions(**actions)
+
+    return strategy
+
+
+def test_q3_hints_for_wrong_strategies(params):
+    budget, segments = params.mass_spend, params.segments
+    contacts = budget - 2_000.0
+    assert segments == ("high_value", "regulars")  # the demo id's segments, used below
+
+    def no_return(view):
+        Actions(targeted_spend=contacts, target_segments=segments, agents=1)
+
+    def returns_a_dict(view):
+        return {"targeted_spend": contacts, "target_segments": segments, "agents": 1}
+
+    def crashes(view):
+        return Actions(targeted_spend=contacts / 0, target_segments=segments, agents=1)
+
+    def no_view():
+        return Actions(targeted_spend=contacts, target_segments=segments, agents=1)
+
+    right = {"targeted_spend": contacts, "target_segments": segments, "agents": 1}
+    cases = [
+        (_strategy(mass_spend=budget, agents=1), "mass marketing"),
+        (_strategy(**{**right, "agents": 2}), "1 agent"),
+        (_strategy(**{**right, "targeted_spend": budget}), "data"),
+        (_strategy(**{**right, "targeted_spend": contacts / 30}), "daily"),
+        (_strategy(**{**right, "targeted_spend": contacts / 2}), "not the amount asked"),
+        (_strategy(**{**right, "target_segments": ()}), "params.segments` only"),
+        (_strategy(**{**right, "target_segments": ("high_value",)}), "won nobody in regulars"),
+        (_strategy(**{**right, "crm_system": True}), "crm system"),
+        (_strategy(**{**right, "welcome_discount": 0.1}), "welcome discount"),
+        (_strategy(**{**right, "targeted_spend": 50_000.0}), "budget"),
+        (no_return, "forget `return`"),
+        (returns_a_dict, "returned a dict"),
+        (crashes, "ZeroDivisionError"),
+        (no_view, "one argument"),
+        (Actions(**right), "give the function"),
+        (strategies.strategic, "your own function"),
+        (42, "strategy function itself"),
+    ]
+    for answer, hint in cases:
+        assert_hint(exercises.check("q3", answer), contains=hint)
+
+
+def test_q3_accepts_any_function_that_does_the_right_thing(params):
+    def reads_the_view(view):
+        # Reads the view like a real strategy, then does what was asked.
+        assert view.budget > 0 and "satisfaction" not in view.customers.columns
+        data = view.prices["targeted_data_cost_per_cycle"]
+        return Actions(targeted_spend=params.mass_spend - data,
+                       target_segments=list(params.segments), agents=1.0)
+
+    assert exercises.check("q3", reads_the_view).correct
+
+
+# -- parameters per student -----------------------------------------------------------------------
+def test_parameters_are_deterministic_and_varied():
+    demo = exercises.setup(EXERCISE, student_id="demo")
+    # SHA-256 derivation pinned: a change here would change every student's numbers.
+    assert (demo.seed, demo.mass_spend, demo.segments, demo.discount) == (
+        725490, 10_500.0, ("high_value", "regulars"), 0.35)
+    assert demo == exercises.setup(EXERCISE, student_id=" DEMO ")
+    default = exercises.setup(EXERCISE)
+    assert default.student_id is None and default.seed == 42
+    assert set(default) == {"seed", "mass_spend", "segments", "discount"}
+    many = [exercises.EXERCISES[EXERCISE].params(f"student{i}") for i in range(200)]
+    assert len({p.seed for p in many}) == 200 and all(p.seed != 42 for p in many)
+    assert all(8_000 <= p.mass_spend <= 20_000 for p in many)
+    assert len({p.mass_spend for p in many}) > 15
+    assert {p.segments for p in many} == set(SEGMENT_CHOICES)
+    assert {p.discount for p in many} == {0.3, 0.35, 0.4}
+
+
+def test_grading_follows_the_student(params, answers):
+    other = exercises.setup(EXERCISE, student_id="alice")
+    assert other.seed != params.seed and other != params
+    # alice's session is current; grade() checks demo's answer against demo's parameters.
+    assert exercises.grade(params, "q1", answers["q1"]).correct
+    assert exercises.grade(other, "q5", "b").correct
