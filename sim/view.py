@@ -20,7 +20,10 @@ from .errors import CRMLabError
 
 __all__ = ["OBSERVABLE_COLUMNS", "TRUTH_KPIS", "FirmView", "make_view", "strategy_name"]
 
-#: Customer columns a real firm records (RFM, tenure, service history, status).
+#: Customer columns a real firm records (RFM, tenure, service history, status). Days are whole
+#: days, as a firm's records date events: ``lost_day`` is the day a customer was lost (the
+#: engine's exact instant floored), so a loss at day 29.6 reads 29, and "lost in the last
+#: cycle" is ``lost_day >= view.day - view.cycle_days``.
 OBSERVABLE_COLUMNS = (
     "customer_id", "segment", "channel", "acquired_day", "status", "lost_day", "tenure_days",
     "purchases", "revenue", "margin", "recency_days", "frequency", "monetary", "complaints",

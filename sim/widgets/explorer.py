@@ -208,7 +208,7 @@ class _Explorer:
                     ax.plot(b["end_day"], _series(b, column, cumulative), color="#9e9e9e",
                             linewidth=1.5, label=self._baseline_label)
                 (line,) = ax.plot(days, _series(tl, column, cumulative), color="#1b6ca8",
-                                  linewidth=2, label=self.label)
+                                  linewidth=2, label=f"{self.label}, slider settings")
                 self._lines.append((ax, line, column, cumulative))
                 ax.set_xlabel("day")
                 ax.set_ylabel(label)
@@ -329,7 +329,8 @@ class StrategyExplorer(_Explorer):
         other = None
         if baseline is not None:
             other = presets.get(baseline) if isinstance(baseline, str) else baseline
-            self._baseline_label = other.name
+            # Named as a baseline: it may be the explored preset itself at its defaults.
+            self._baseline_label = f"baseline: {other.name}"
 
         def baseline_run():
             return run(self.scenario, other, seed=self.seed, transactions="none")
