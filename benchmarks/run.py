@@ -12,7 +12,8 @@ What is measured (DESIGN section 9; issue 5), as one plain-text table:
     (:mod:`sim.reference`). Target: the engine at least 25 times faster.
 (c) **1,000,000 customers, 3 years**: the whole classroom model scaled 200 times
     (:meth:`sim.Scenario.scaled`: 10 million people, budget and seats scaled alike) under
-    ``operational`` (its marketing spend scaled alike, so the base grows as the classroom's)
+    ``operational`` (:meth:`sim.strategies.Preset.scaled`: its marketing spend and first
+    staffing scaled alike, so the base grows as the classroom's)
     with the batched queue and a compact transaction log, in a fresh process so its peak
     memory is its own. Targets: under 30 s and under 4 GB. A second row keeps no log.
 (d) **1,000 classroom replications**: :func:`sim.experiments.replicate` of ``operational``
@@ -168,10 +169,10 @@ def reference_rows(customers: int, target: float) -> list[dict]:
 def child_big(factor: float, transactions: str) -> None:
     """Run in a child process: one big run; prints seconds and peak memory as JSON."""
     scenario = big_scenario(factor)
-    # The same firm, larger: its marketing grows with the market (Scenario.scaled leaves a
-    # strategy's own spends alone), so the base grows as the classroom's does.
-    preset = strategies.operational
-    strategy = preset.configure(mass_spend=preset.params["mass_spend"] * factor)
+    # The same firm, larger: its marketing and first staffing grow with the market
+    # (Scenario.scaled leaves a strategy's own spends alone), so the base grows as the
+    # classroom's does.
+    strategy = strategies.operational.scaled(factor)
     start = time.perf_counter()
     result = sim.run(scenario, strategy, seed=SEED, transactions=transactions)
     seconds = time.perf_counter() - start

@@ -114,6 +114,38 @@ class Preset:
         return Preset(self._func, self._base, self.source, {**self.params, **changes},
                       reads_customers=self.reads_customers, memory=self._memory_factory)
 
+    def scaled(self, factor: float) -> Preset:
+        """The same firm ``factor`` times as large, for a market ``Scenario.scaled(factor)``.
+
+        Multiplies what grows with the firm: every marketing and campaign spend or budget
+        (names ending in ``_spend`` or ``_budget``, EUR per cycle) and every fixed staff number
+        (``agents``, ``initial_agents``: rounded, at least 1). Rates, shares, per-customer
+        thresholds and days stay, and so does ``training_spend``: adoption is measured against
+        the scenario's ``people.training_scale``, which ``Scenario.scaled`` keeps, like the
+        other fixed costs per cycle. The larger firm then behaves per customer as the original.
+
+        Parameters
+        ----------
+        factor : float
+            Scale, > 0.
+
+        Returns
+        -------
+        Preset
+        """
+        if not (isinstance(factor, (int, float)) and not isinstance(factor, bool)
+                and np.isfinite(factor) and factor > 0):
+            raise ValueError(f"factor = {factor!r}: must be a number > 0")
+        changes = {}
+        for key, value in self.params.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if key.endswith(("_spend", "_budget")) and key != "training_spend":
+                changes[key] = type(value)(value * factor)
+            elif key in ("agents", "initial_agents"):
+                changes[key] = max(1, round(value * factor))
+        return self.configure(**changes)
+
     def for_run(self) -> Preset:
         """This preset with a fresh memory, for one run (the engine calls it at the start)."""
         if self._memory_factory is None:

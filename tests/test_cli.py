@@ -221,3 +221,20 @@ def test_a_custom_scenario_file_runs(tmp_path):
     proc = cli("run", "--scenario", str(small), "--seed", "5", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "summary.json").read_text())["scenario"]["market_size"] == 3000
+
+
+def test_run_at_scale_without_a_transaction_log(tmp_path, capsys):
+    out = tmp_path / "small"
+    assert main(["run", "--scale", "0.2", "--transactions", "none", "--seed", "3",
+                 "--strategy", "transactional", "--out", str(out)]) == 0
+    assert "x0.2" in capsys.readouterr().out  # the scaled scenario's name
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["kpis"]["customers_start"] == 1_000  # 5,000 x 0.2
+    assert len(pd.read_csv(out / "transactions.csv")) == 0
+    assert len(pd.read_csv(out / "customers.csv")) > 1_000
+
+
+def test_bad_scale_and_transactions():
+    _assert_clean_error(cli("run", "--scale", "0"), "--scale", "> 0")
+    _assert_clean_error(cli("run", "--scale", "big"), "--scale")
+    _assert_clean_error(cli("run", "--transactions", "some"), "--transactions", "compact")

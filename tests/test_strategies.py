@@ -286,3 +286,31 @@ def test_full_crm_switches_show_in_the_timeline(switch):
     assert ((tl["cost_collaboration"] > 0) == switch).all()
     assert ((tl["cost_loyalty"] > 0) == switch).all()
 
+
+
+def test_a_scaled_preset_grows_spends_and_staff_but_not_rates_or_training():
+    big = strategies.full_crm.scaled(20)
+    base = strategies.full_crm.params
+    for key in ("targeted_spend", "mass_spend", "offer_budget", "cross_sell_budget",
+                "winback_budget"):
+        assert big.params[key] == 20 * base[key]
+    for key in ("training_spend", "save_rate", "min_profit", "max_days_lost", "churn_model"):
+        assert big.params[key] == base[key]
+    assert strategies.transactional.scaled(0.1).params["agents"] == 1  # at least one agent
+    assert strategies.operational.scaled(3).params["initial_agents"] == 6
+    assert strategies.transactional.scaled(1).name == "transactional"
+    with pytest.raises(ValueError, match="factor"):
+        strategies.operational.scaled(0)
+
+
+def test_a_scaled_firm_in_a_scaled_market_behaves_alike_per_customer():
+    small = Scenario.load("classroom").replace(horizon_days=365)
+    big = small.scaled(4).replace(**{"service.queue": "batched"})
+    a = run(small, strategies.transactional, seed=8).summary()
+    b = run(big, strategies.transactional.scaled(4), seed=8).summary()
+    assert b["customers_start"] == 4 * a["customers_start"]
+    # Same behaviour per customer: rates agree within sampling noise of thousands of customers.
+    assert b["annual_churn_rate"] == pytest.approx(a["annual_churn_rate"], rel=0.1)
+    assert b["customers_acquired"] / b["customers_start"] == pytest.approx(
+        a["customers_acquired"] / a["customers_start"], rel=0.1)
+    assert b["cac"] == pytest.approx(a["cac"], rel=0.1)
