@@ -253,7 +253,9 @@ class Service(Record):
         source="implementation choice, not a calibrated value: both give the same waits",
     )
     open_hours: float = param(
-        "hours/day", "hours a day requests arrive", lo=0, hi=24, lo_open=True,
+        "hours/day", "hours a day requests arrive (staffed agents work on through the "
+        "backlog after closing, so waits are shorter than Erlang C at the daytime rate)",
+        lo=0, hi=24, lo_open=True,
         source="teaching assumption: an 8-hour day",
     )
     handle_minutes: float = param(
