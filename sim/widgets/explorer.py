@@ -68,6 +68,8 @@ SCENARIO_RANGES: dict[str, tuple[float, float, float]] = {
     "retention.acceptance": (0.0, 1.0, 0.05),
     "retention.hazard_reduction": (0.0, 1.0, 0.05),
     "loyalty.hazard_reduction": (0.0, 0.6, 0.05),
+    "loyalty.reward_rate": (0.0, 0.1, 0.005),
+    "loyalty.fixed_cost_per_cycle": (0.0, 10_000.0, 500.0),
     "fairness.penalty": (0.0, 1.0, 0.05),
     "segments[].annual_churn": (0.02, 0.6, 0.02),
     "segments[].complaint_prob": (0.0, 0.2, 0.01),

@@ -1,0 +1,295 @@
+"""Exercise 04 (retain customers): right answers pass, wrong ones get a specific hint, and no
+hint gives the answer away.
+
+The reference answers are computed here the way the solution cells of
+``exercises/04_retain.ipynb`` compute them (``run`` + ``summary()``), not read from the checker,
+so a checker that drifts from what students are told to do fails these tests. The values of
+typical mistakes (another seed, the three-year horizon) come from the checker's own cached runs,
+which keeps the file quick.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from sim import Actions, Scenario, exercises, run, strategies
+from sim.exercises import ex04_retain
+
+EXERCISE = "04_retain"
+STUDENT = "demo"  # the id the exercise notebook uses
+
+
+@pytest.fixture(scope="module")
+def params():
+    return exercises.setup(EXERCISE, student_id=STUDENT)
+
+
+@pytest.fixture(scope="module")
+def runs(params):
+    two_years = Scenario.load("classroom").replace(horizon_days=720)
+    return {name: run(two_years, getattr(strategies, name), seed=params.seed,
+                      transactions="none").summary()
+            for name in ("analytical", "loyalty", "operational")}
+
+
+def listen_for(params):
+    """The reference solution of question 5."""
+    def listen(view):
+        customers = view.customers
+        unhappy = customers[(customers["status"] == "active") & (customers["unresolved"] > 0)
+                            & (customers["offers_received"] == 0)]
+        return Actions(mass_spend=params.mass_spend, agents=params.agents,
+                       retention_offers=unhappy["customer_id"].to_numpy())
+
+    return listen
+
+
+@pytest.fixture(scope="module")
+def answers(params, runs):
+    """The reference solution's answers, as the exercise notebook computes them."""
+    return {
+        "q1": round((1 - params.annual_churn) ** (params.months / 12), 3),
+        "q2": round(runs["analytical"]["retention_waste_share"], 3),
+        "q3": runs["loyalty"]["profit"] - runs["operational"]["profit"],
+        "q4": "b",
+        "q5": listen_for(params),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _session(params):
+    # Every test starts from the demo student's session (some tests switch students).
+    exercises.setup(EXERCISE, student_id=STUDENT)
+
+
+def spellings(value) -> list[str]:
+    """Ways a number could appear in a message."""
+    value = float(value)
+    out = {f"{value:.1f}", f"{value:.2f}", f"{value:.3f}", repr(value)}
+    if abs(value) >= 100:  # money: whole euros, with and without separators
+        out |= {f"{value:,.0f}", f"{value:.0f}"}
+    if value.is_integer():
+        out |= {str(int(value)), f"{int(value):,}"}
+    if 0 < abs(value) < 1:
+        out |= {f"{100 * value:.1f}", f"{value:.1%}"}
+    return sorted(out)
+
+
+def assert_hint(feedback, *, contains: str, hides=None):
+    """A wrong answer: no points, attempted, the expected hint, and no leaked right value."""
+    assert not feedback.correct, feedback
+    assert feedback.points == 0
+    assert contains.lower() in feedback.message.lower(), feedback.message
+    if hides is not None:
+        for text in spellings(hides):
+            assert text not in feedback.message, (text, feedback.message)
+            assert text not in repr(feedback)
+            assert text not in feedback._repr_markdown_()
+
+
+def distinct(wrong: float, right: float, question: str) -> bool:
+    """Whether the checker can tell ``wrong`` from the exact ``right`` (outside the tolerance,
+    with room for rounding ``wrong`` to three decimals)."""
+    q = exercises.EXERCISES[EXERCISE].question(question)
+    return abs(wrong - right) > max(q.abs_tol, q.rel_tol * abs(right)) + 0.0005
+
+
+# -- parameters -----------------------------------------------------------------------------------
+def test_parameters_are_per_student_and_avoid_the_notebook_seed():
+    alice = exercises.setup(EXERCISE, student_id="alice")
+    bob = exercises.setup(EXERCISE, student_id="bob")
+    assert alice != bob and alice.seed != bob.seed
+    for p in (alice, bob, exercises.setup(EXERCISE, student_id="s1234567")):
+        assert p.seed != 42
+        assert 0.1 <= p.annual_churn <= 0.4 and p.months in (3, 6, 9, 15, 18, 21)
+        assert p.agents in (2, 3) and 6_000 <= p.mass_spend <= 14_000
+    assert exercises.setup(EXERCISE, student_id=None).seed == 42  # the defaults
+    # grade() needs no session: alice's q1 answer is right for alice, not for bob.
+    q1 = round((1 - alice.annual_churn) ** (alice.months / 12), 3)
+    assert exercises.grade(alice, "q1", q1).correct
+    if distinct(q1, (1 - bob.annual_churn) ** (bob.months / 12), "q1"):
+        assert not exercises.grade(bob, "q1", q1).correct
+
+
+# -- right answers --------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
+def test_every_check_passes_on_the_reference_answers(question, answers, capsys):
+    feedback = exercises.check(question, answers[question])
+    assert feedback.correct, feedback
+    assert feedback.attempted and feedback.status == "correct"
+    assert feedback.points == feedback.max_points > 0
+    assert feedback.message.startswith("Correct")
+    assert capsys.readouterr() == ("", "")  # library code never prints
+
+
+def test_the_exact_unrounded_values_pass_too(params, runs, answers):
+    assert exercises.check("q1", (1 - params.annual_churn) ** (params.months / 12)).correct
+    # The same survival through the daily hazard, exp(-h t) with t in days.
+    h = -np.log1p(-params.annual_churn) / 365
+    assert exercises.check("q1", float(np.exp(-h * 365 * params.months / 12))).correct
+    assert exercises.check("q2", runs["analytical"]["retention_waste_share"]).correct
+    assert exercises.check("q3", round(answers["q3"])).correct
+    assert exercises.check("q4", " (B). ").correct
+
+
+def test_checking_twice_is_instant(answers):
+    exercises.check("q3", answers["q3"])
+    start = time.perf_counter()
+    for question in ("q1", "q2", "q3"):
+        exercises.check(question, answers[question])
+    assert time.perf_counter() - start < 0.1
+
+
+# -- wrong answers get specific hints ------------------------------------------------------------
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
+def test_none_is_not_attempted(question):
+    feedback = exercises.check(question, None)
+    assert not feedback.correct and not feedback.attempted
+    assert feedback.status == "not attempted" and feedback.points == 0
+
+
+@pytest.mark.parametrize("question", ["q1", "q2", "q3"])
+def test_numbers_of_the_wrong_type(question, answers):
+    right = answers[question]
+    assert_hint(exercises.check(question, "many"), contains="not text", hides=right)
+    assert_hint(exercises.check(question, str(right)), contains="remove the quotes")
+    assert_hint(exercises.check(question, True), contains="not True or False", hides=right)
+    assert_hint(exercises.check(question, [right]), contains="one number")
+    assert_hint(exercises.check(question, float("nan")), contains="not a finite number",
+                hides=right)
+
+
+@pytest.mark.parametrize("question", ["q1", "q2", "q3"])
+def test_far_off_and_near_misses(question, answers):
+    right = answers[question]
+    assert_hint(exercises.check(question, right * 3.7), contains="far off", hides=right)
+    assert_hint(exercises.check(question, right / 5.3), contains="far off", hides=right)
+    near = {"q1": right - 0.01, "q2": right - 0.01, "q3": right * 1.03}[question]
+    assert_hint(exercises.check(question, near), contains="close", hides=right)
+
+
+def test_q1_names_the_mistake(params, answers):
+    right = answers["q1"]
+    p, years = params.annual_churn, params.months / 12
+    exact = (1 - p) ** years
+    cases = {
+        100 * right: "percentage",
+        1 - right: "have left",
+        1 - p * years: "straight",
+        float(np.exp(-p * years)): "hazard itself",
+        (1 - p) ** params.months: "in years",
+    }
+    for wrong, hint in cases.items():
+        assert distinct(wrong, exact, "q1"), (wrong, hint)
+        assert_hint(exercises.check("q1", round(wrong, 3)), contains=hint, hides=right)
+
+
+def test_q1_hints_hold_for_other_students():
+    # Every mistake is told apart from the right answer for any parameters (months is never 12).
+    for sid in ("alice", "bob", "carol", "s1"):
+        p = exercises.setup(EXERCISE, student_id=sid)
+        right = (1 - p.annual_churn) ** (p.months / 12)
+        assert distinct(1 - p.annual_churn * p.months / 12, right, "q1"), p
+        assert distinct(float(np.exp(-p.annual_churn * p.months / 12)), right, "q1"), p
+
+
+def test_q2_names_the_mistake(params, runs, answers):
+    right = answers["q2"]
+    exact = runs["analytical"]["retention_waste_share"]
+    assert_hint(exercises.check("q2", 100 * right), contains="percentage", hides=right)
+    assert_hint(exercises.check("q2", round(1 - right, 3)), contains="would have left",
+                hides=right)
+    for seed, horizon, hint in ((42, ex04_retain.HORIZON, "seed 42"),
+                                (params.seed, 1095, "three-year")):
+        wrong = ex04_retain._kpis("analytical", seed, horizon)["retention_waste_share"]
+        if distinct(wrong, exact, "q2"):
+            assert_hint(exercises.check("q2", wrong), contains=hint, hides=right)
+
+
+def test_q3_names_the_mistake(params, runs, answers):
+    right = answers["q3"]
+    cases = {
+        -right: "other way round",
+        runs["loyalty"]["revenue"] - runs["operational"]["revenue"]: "revenue",
+        ex04_retain._loyalty_gap(params, seed=42): "seed 42",
+        ex04_retain._loyalty_gap(params, horizon=1095): "three-year",
+    }
+    for wrong, hint in cases.items():
+        assert distinct(wrong, right, "q3"), (wrong, hint)
+        assert_hint(exercises.check("q3", wrong), contains=hint, hides=right)
+
+
+def test_q3_the_programme_loses_money_and_cuts_churn(runs, answers):
+    # What the question's praise and the notebook say: the loyalty trap.
+    assert answers["q3"] < 0
+    assert runs["loyalty"]["annual_churn_rate"] < runs["operational"]["annual_churn_rate"]
+
+
+def test_q4_multiple_choice_hints():
+    for letter, hint in (("a", "baseline"), ("c", "random share"), ("d", "constant")):
+        feedback = exercises.check("q4", letter)
+        assert_hint(feedback, contains=hint)
+        assert "riskiest" not in feedback.message.lower()  # the right option's words
+    assert_hint(exercises.check("q4", "ab"), contains="exactly one")
+    assert_hint(exercises.check("q4", "e"), contains="one of the letters")
+
+
+# -- question 5: the strategy ---------------------------------------------------------------------
+def _offer_to(params, rule, **extra):
+    """A strategy offering to the customers ``rule(customers)`` selects."""
+    def strategy(view):
+        customers = view.customers
+        chosen = customers.loc[rule(customers), "customer_id"].to_numpy()
+        plan = {"mass_spend": params.mass_spend, "agents": params.agents, **extra}
+        return Actions(retention_offers=chosen, **plan)
+
+    return strategy
+
+
+def _active(c):
+    return c["status"] == "active"
+
+
+def test_q5_hints_for_wrong_strategies(params):
+    def right_rule(c):
+        return _active(c) & (c["unresolved"] > 0) & (c["offers_received"] == 0)
+
+    cases = [
+        # the complaints column instead of unresolved
+        (_offer_to(params, lambda c: _active(c) & (c["complaints"] > 0)
+                   & (c["offers_received"] == 0)), "not `complaints`"),
+        # no "not offered yet" filter: the same customers again and again
+        (_offer_to(params, lambda c: _active(c) & (c["unresolved"] > 0)), "more than one offer"),
+        # only customers with two unresolved issues
+        (_offer_to(params, lambda c: _active(c) & (c["unresolved"] > 1)
+                   & (c["offers_received"] == 0)), "never got an offer"),
+        # lost customers included
+        (_offer_to(params, lambda c: (c["unresolved"] > 0) & (c["offers_received"] == 0)),
+         "not active"),
+        # everyone active
+        (_offer_to(params, lambda c: _active(c) & (c["offers_received"] == 0)),
+         "without any unresolved issue"),
+        (_offer_to(params, right_rule, crm_system=True), "the CRM system"),
+        (lambda view: Actions(mass_spend=params.mass_spend, agents=params.agents),
+         "no retention offers"),
+        (lambda view: Actions(mass_spend=params.mass_spend, agents=params.agents + 1),
+         "agent(s)"),
+        (lambda view: Actions(mass_spend=params.mass_spend / 30, agents=params.agents),
+         "mass-marketing spend"),
+    ]
+    for answer, hint in cases:
+        assert_hint(exercises.check("q5", answer), contains=hint)
+
+
+def test_q5_accepts_any_function_that_does_the_right_thing(params):
+    def with_a_loop(view):
+        # Row by row, ids as a plain list: slower, and just as right.
+        ids = [row.customer_id for row in view.customers.itertuples()
+               if row.status == "active" and row.unresolved >= 1 and row.offers_received == 0]
+        return Actions(mass_spend=params.mass_spend, agents=float(params.agents),
+                       retention_offers=ids)
+
+    assert exercises.check("q5", with_a_loop).correct
