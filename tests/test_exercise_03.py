@@ -8,8 +8,6 @@ read from the checker, so a checker that drifts from what students are told to d
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from sim import Actions, Scenario, exercises, run, strategies
@@ -120,23 +118,7 @@ def test_the_answers_tell_the_notebooks_story(params, runs, answers):
     assert 60 < answers["q1"] < 120 and 0.2 < answers["q2"] < 0.5
 
 
-def test_checking_twice_is_instant(answers):
-    for question in ("q1", "q2", "q4"):
-        exercises.check(question, answers[question])
-    start = time.perf_counter()
-    for question in ("q1", "q2", "q4", "q5"):
-        exercises.check(question, answers[question])
-    assert time.perf_counter() - start < 0.1  # one run alone takes about 0.3 s
-
-
 # -- wrong answers get specific hints ------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
-def test_none_is_not_attempted(question):
-    feedback = exercises.check(question, None)
-    assert not feedback.correct and not feedback.attempted
-    assert feedback.status == "not attempted" and feedback.points == 0
-
-
 @pytest.mark.parametrize("question", ["q1", "q2", "q4"])
 def test_numbers_of_the_wrong_type(question, answers, runs):
     right = answers[question]

@@ -8,8 +8,6 @@ from what students are told to do fails these tests. No hint may contain the rig
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -128,23 +126,7 @@ def test_other_correct_rules_pass(params):
     assert exercises.check("q5", ties_the_other_way).correct
 
 
-def test_checking_twice_is_instant(answers):
-    for question in ("q2", "q3", "q5"):
-        exercises.check(question, answers[question])
-    start = time.perf_counter()
-    for question in ("q1", "q2", "q3", "q4", "q5"):
-        exercises.check(question, answers[question])
-    assert time.perf_counter() - start < 0.5  # one run alone takes about half a second
-
-
 # -- wrong answers get specific hints ------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
-def test_none_is_not_attempted(question):
-    feedback = exercises.check(question, None)
-    assert not feedback.correct and not feedback.attempted
-    assert "not attempted" in feedback.message.lower()
-
-
 @pytest.mark.parametrize("question", ["q1", "q2", "q3"])
 def test_numbers_of_the_wrong_type_and_far_off(question, answers):
     right = answers[question]

@@ -10,7 +10,6 @@ told to do fails these tests.
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 
@@ -128,14 +127,6 @@ def test_the_timeline_gives_the_same_answers(result, answers):
     assert exercises.check("q2", tl["cost_winback"].sum() / tl["won_back"].sum()).correct
 
 
-def test_checking_twice_is_instant(answers):
-    exercises.check("q2", answers["q2"])
-    start = time.perf_counter()
-    for question in ("q1", "q2", "q3", "q4"):
-        exercises.check(question, answers[question])
-    assert time.perf_counter() - start < 0.1  # one run alone takes about half a second
-
-
 def test_the_answers_tell_the_story(numbers, answers):
     # What the exercise wants students to notice: a customer called soon after the loss costs
     # well under a new customer's CAC; one called late costs more, the later the more.
@@ -145,13 +136,6 @@ def test_the_answers_tell_the_story(numbers, answers):
 
 
 # -- wrong answers get specific hints ------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
-def test_none_is_not_attempted(question):
-    feedback = exercises.check(question, None)
-    assert not feedback.correct and not feedback.attempted
-    assert "not attempted" in feedback.message.lower()
-
-
 @pytest.mark.parametrize("question", ["q1", "q2", "q3"])
 def test_numbers_of_the_wrong_type(question, answers, result):
     right = answers[question]
