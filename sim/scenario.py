@@ -284,7 +284,8 @@ class Service(Record):
         ),
     )
     crm_system_fcr: float = param(
-        "fraction", "first-contact resolution with a CRM system", lo=0, hi=1,
+        "fraction", "first-contact resolution with a CRM system fully adopted (below "
+        "service.fcr it adds nothing)", lo=0, hi=1,
         source=(
             "teaching assumption: a CRM system's one customer view raises first-contact resolution "
             "(vary it)"

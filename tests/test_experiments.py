@@ -96,6 +96,15 @@ def test_pairing_refuses_two_runs_of_one_strategy_and_seed():
         experiments.Comparison(twice, "transactional")
 
 
+def test_a_kpi_missing_in_every_run_of_one_strategy_reads_nan_not_an_error():
+    runs = pd.DataFrame({"strategy": ["a", "a", "b", "b"], "seed": [0, 1, 0, 1],
+                         "acceptance": [np.nan, np.nan, 0.2, 0.3]})
+    table = experiments.Comparison(runs, "a", kpis=("acceptance",)).table.set_index("strategy")
+    assert np.isnan(table.loc["a", "mean"]) and table.loc["a", "runs"] == 0
+    assert table.loc["b", "mean"] == pytest.approx(0.25)
+    assert np.isnan(table.loc["b", "difference"])  # nothing to pair with
+
+
 def notebook_strategy(view):
     return Actions(mass_spend=4_000.0)
 

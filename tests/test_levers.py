@@ -149,3 +149,12 @@ def test_truth_hazard_includes_the_levers_when_nothing_else_moves_hazards():
     cut = sc.loyalty.hazard_reduction
     assert np.all(ratio <= 1 - cut / 3 + 1e-12) and np.all(ratio >= 1 - cut - 1e-12)
     assert (r.truth.loc[~active.to_numpy(), "loss_reason"] == "baseline").all()
+
+
+def test_a_crm_system_never_lowers_first_contact_resolution():
+    # A system rated below the centre's own resolution (a slider on service.fcr passing it)
+    # adds nothing; it does not make agents worse.
+    sc = Scenario.load("classroom").replace(horizon_days=60, **{"service.fcr": 0.9})
+    plan = Actions(mass_spend=5_000, agents=2, crm_system=True, training_spend=3_000)
+    tl = run(sc, lambda view: plan, seed=1).timeline
+    assert (tl["fcr_target"] == 0.9).all()

@@ -75,8 +75,10 @@ def comparison_table(runs: pd.DataFrame, kpis=None, *, baseline: str | None = No
     kpis = [k for k in (COMPARISON_KPIS if kpis is None else kpis) if k in runs.columns]
     rows = []
     for kpi in kpis:
+        # Every strategy keeps its column, even one whose KPI is NaN in every run (pivot_table
+        # drops those): its row then reads NaN instead of the table failing.
         wide = runs.pivot_table(index="seed", columns="strategy", values=kpi, aggfunc="first",
-                                sort=False)
+                                sort=False).reindex(columns=names)
         for name in names:
             values = wide[name].dropna().to_numpy(dtype=float)
             row = {"strategy": name, "kpi": kpi, "runs": values.size,

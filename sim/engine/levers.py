@@ -63,7 +63,9 @@ class Levers:
             self.adoption *= 1.0 - people.adoption_decay
         fcr = srv.fcr
         if actions.crm_system:
-            fcr += self.adoption * (srv.crm_system_fcr - srv.fcr)
+            # A system raises resolution towards crm_system_fcr as staff adopt it; set below
+            # the centre's own rate (a slider on service.fcr passing it) it adds nothing.
+            fcr += self.adoption * max(srv.crm_system_fcr - srv.fcr, 0.0)
         if actions.collaborative:
             fcr += self.sc.collaboration.fcr_boost
         return min(1.0, max(0.0, fcr))
