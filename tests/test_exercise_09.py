@@ -1,0 +1,291 @@
+"""Exercise 09 (collaborative CRM): right answers pass, wrong ones get a hint without the answer.
+
+The reference answers are computed here the way the solution cells of
+``exercises/09_collaborative.ipynb`` compute them, not read from the checker, so a checker that
+drifts from what students are told to do fails these tests.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import Actions, Scenario, exercises, run, strategies
+
+EXERCISE = "09_collaborative"
+STUDENT = "demo"  # the id the exercise notebook uses
+
+
+def fixed_centre(view):
+    return Actions(mass_spend=12_000, agents=2)
+
+
+def sharing_off(view):
+    return strategies.collaborative(view).replace(collaborative=False)
+
+
+def acceptance(result) -> float:
+    contacts = result.campaigns[result.campaigns["campaign"] == "cross_sell"]
+    return contacts["accepted"].astype(bool).mean()
+
+
+def per_issue(result) -> float:
+    log = result.service
+    return len(log) / log["issue"].nunique()
+
+
+def year() -> Scenario:
+    return Scenario.load("classroom").replace(horizon_days=365)
+
+
+def sharing_market(params) -> Scenario:
+    return year().replace(**{"collaboration.fit_boost": params.fit_boost,
+                             "collaboration.partner_referrals": params.partner_referrals})
+
+
+@pytest.fixture(scope="module")
+def params():
+    return exercises.setup(EXERCISE, student_id=STUDENT)
+
+
+@pytest.fixture(scope="module")
+def centre(params):
+    return run(year().replace(**{"service.fcr": params.fcr}), fixed_centre, seed=params.seed)
+
+
+@pytest.fixture(scope="module")
+def shared(params):
+    return run(sharing_market(params), strategies.collaborative, seed=params.seed)
+
+
+@pytest.fixture(scope="module")
+def unshared(params):
+    return run(sharing_market(params), sharing_off, seed=params.seed)
+
+
+def make_sales_knows(params, *, share=True, agents=2, mass_spend=12_000, n=None,
+                     unresolved=True, active=True, order="most"):
+    """The reference solution of question 5, with knobs to make typical mistakes."""
+    n = params.n_contacts if n is None else n
+
+    def sales_knows(view):
+        customers = view.customers
+        keep = np.ones(len(customers), dtype=bool)
+        if active:
+            keep &= (customers["status"] == "active").to_numpy()
+        if unresolved:
+            keep &= (customers["unresolved"] == 0).to_numpy()
+        eligible = customers[keep]
+        if order == "most":
+            chosen = eligible.sort_values("purchases", ascending=False)["customer_id"]
+        elif order == "fewest":
+            chosen = eligible.sort_values("purchases", ascending=True)["customer_id"]
+        else:  # a random choice, seeded by the day
+            rng = np.random.default_rng([7, int(view.day)])
+            chosen = eligible["customer_id"].iloc[rng.permutation(len(eligible))]
+        return Actions(agents=agents, mass_spend=mass_spend, collaborative=share,
+                       cross_sell=chosen.head(n).tolist())
+
+    return sales_knows
+
+
+@pytest.fixture(scope="module")
+def answers(params, centre, shared, unshared):
+    return {
+        "q1": round(per_issue(centre), 3),
+        "q2": round(acceptance(shared) / acceptance(unshared), 3),
+        "q3": int((shared.customers["channel"] == "partner").sum()),
+        "q4": "c",
+        "q5": make_sales_knows(params),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _session(params):
+    exercises.setup(EXERCISE, student_id=STUDENT)
+
+
+def spellings(value) -> list[str]:
+    """Ways a number could appear in a message."""
+    value = float(value)
+    out = {f"{value:.2f}", f"{value:.3f}", repr(value)}
+    if value.is_integer():
+        out |= {str(int(value)), f"{int(value):,}"}
+    return sorted(out)
+
+
+def assert_hint(feedback, *, contains: str, hides=None):
+    assert not feedback.correct and feedback.points == 0
+    assert contains.lower() in feedback.message.lower(), feedback.message
+    if hides is not None:
+        for text in spellings(hides):
+            assert text not in feedback.message, (text, feedback.message)
+            assert text not in feedback._repr_markdown_()
+
+
+# -- right answers --------------------------------------------------------------------------------
+def test_the_exercise_is_registered():
+    assert EXERCISE in exercises.available()
+    assert exercises.EXERCISES[EXERCISE].question_ids == ("q1", "q2", "q3", "q4", "q5")
+
+
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
+def test_every_check_passes_on_the_reference_answers(question, answers, capsys):
+    feedback = exercises.check(question, answers[question])
+    assert feedback.correct, feedback
+    assert feedback.points == feedback.max_points > 0
+    assert feedback.message.startswith("Correct")
+    assert capsys.readouterr() == ("", "")  # library code never prints
+
+
+def test_unrounded_values_pass(centre, shared, unshared, answers):
+    # (tests/test_exercise_common.py checks that a second check runs no simulation)
+    assert exercises.check("q1", per_issue(centre)).correct
+    assert exercises.check("q2", acceptance(shared) / acceptance(unshared)).correct
+    assert exercises.check("q3", float(answers["q3"])).correct
+    assert exercises.check("q4", " (C). ").correct
+
+
+def test_the_answers_say_what_the_notebook_says(params, answers, shared):
+    # Recontacts follow the formula; sharing raises acceptance, by a little less than
+    # fit_boost; partners bring about partner_referrals a year per 1,000 customers.
+    formula = 1 / (1 - (1 - params.fcr) * 0.5)
+    assert abs(answers["q1"] - formula) < 0.01
+    assert 1 < answers["q2"] < 1 + params.fit_boost + 0.01
+    tl = shared.timeline
+    customer_years = (tl["active_start"] * tl["days"]).sum() / 365
+    assert 0.7 < answers["q3"] / (params.partner_referrals * customer_years / 1_000) < 1.3
+
+
+# -- wrong answers get specific hints ------------------------------------------------------------
+@pytest.mark.parametrize("question", ["q1", "q2", "q3"])
+def test_numbers_of_the_wrong_type_far_off_and_near(question, answers, shared):
+    right = answers[question]
+    assert_hint(exercises.check(question, "many"), contains="not text", hides=right)
+    assert_hint(exercises.check(question, shared.timeline["profit"]), contains="one number",
+                hides=right)
+    assert_hint(exercises.check(question, math.nan), contains="not a finite number")
+    assert_hint(exercises.check(question, right * 3.7), contains="far off", hides=right)
+    assert_hint(exercises.check(question, right / 5.3), contains="far off", hides=right)
+    near = {"q1": right * 1.01, "q2": right + 0.01, "q3": right + 3}[question]
+    assert_hint(exercises.check(question, near), contains="close", hides=right)
+
+
+def test_q1_names_the_mistake(params, answers, centre):
+    right = answers["q1"]
+    log = centre.service
+    scenario = year().replace(**{"service.fcr": params.fcr})
+    cases = {
+        1 / per_issue(centre): "other way round",
+        (log["contact"] > 1).mean(): "share of contacts",
+        len(log) / log["customer_id"].nunique(): "distinct issues",
+        per_issue(run(year(), fixed_centre, seed=params.seed)): "default resolution",
+        per_issue(run(scenario, strategies.operational, seed=params.seed)): "crm system",
+        per_issue(run(scenario, fixed_centre, seed=42)): "seed 42",
+        per_issue(run(scenario.replace(horizon_days=1095), fixed_centre, seed=params.seed)):
+            "three years",
+    }
+    for wrong, hint in cases.items():
+        if hint == "crm system" and abs(wrong - right) <= 0.002:
+            # With the student's resolution at or above the system's rating the system adds
+            # nothing, so that mistake gives the right number: there is nothing to name.
+            continue
+        assert abs(wrong - right) > 0.002, hint
+        assert_hint(exercises.check("q1", round(wrong, 3)), contains=hint, hides=right)
+    formula = 1 / (1 - (1 - params.fcr) * 0.5)
+    if abs(formula - per_issue(centre)) > 0.003:  # told apart from the right answer
+        assert_hint(exercises.check("q1", formula), contains="formula", hides=right)
+
+
+def test_q2_names_the_mistake(params, answers, shared, unshared):
+    right = answers["q2"]
+    default = year()
+    cases = {
+        1 / right: "other way round",
+        acceptance(shared) - acceptance(unshared): "difference",
+        1 + params.fit_boost: "promises",
+        (shared.summary()["cross_sell_accepted"] / unshared.summary()["cross_sell_accepted"]):
+            "numbers of products",
+        (acceptance(run(default, strategies.collaborative, seed=params.seed))
+         / acceptance(run(default, sharing_off, seed=params.seed))): "default `fit_boost`",
+        (acceptance(run(sharing_market(params), strategies.collaborative, seed=42))
+         / acceptance(run(sharing_market(params), sharing_off, seed=42))): "seed 42",
+    }
+    for wrong, hint in cases.items():
+        assert abs(wrong - right) > 0.002
+        assert_hint(exercises.check("q2", round(wrong, 3)), contains=hint, hides=right)
+
+
+def test_q3_names_the_mistake(params, answers, shared):
+    right = answers["q3"]
+    channel = shared.customers["channel"]
+    cases = {
+        int((channel == "referral").sum()): "word of mouth",
+        shared.summary()["customers_acquired"]: "every customer acquired",
+        int((run(year(), strategies.collaborative, seed=params.seed).customers["channel"]
+             == "partner").sum()): "default partner rate",
+        int((run(sharing_market(params), strategies.collaborative, seed=42).customers["channel"]
+             == "partner").sum()): "seed 42",
+    }
+    for wrong, hint in cases.items():
+        assert wrong != right
+        assert_hint(exercises.check("q3", wrong), contains=hint, hides=right)
+
+
+def test_choice_hints():
+    for letter, hint in (("a", "operational"), ("b", "analytical"), ("d", "strategic")):
+        feedback = exercises.check("q4", letter)
+        assert_hint(feedback, contains=hint)
+        assert "correct" not in feedback.message.lower()
+    assert_hint(exercises.check("q4", "cd"), contains="exactly one")
+    assert_hint(exercises.check("q4", 3), contains="one letter")
+
+
+def test_q5_hints_for_wrong_strategies(params):
+    def no_return(view):
+        Actions(agents=2, mass_spend=12_000, collaborative=True)
+
+    n = params.n_contacts
+    cases = [
+        (make_sales_knows(params, share=False), "does not share"),
+        (make_sales_knows(params, agents=3), "3 agent(s)"),
+        (make_sales_knows(params, mass_spend=10_000), "mass-marketing spend"),
+        (make_sales_knows(params, n=0), "no cross-sell contacts"),
+        (make_sales_knows(params, n=n + 200), "more than `params.n_contacts`"),
+        (make_sales_knows(params, n=n - 200), "fewer than `params.n_contacts`"),
+        (make_sales_knows(params, unresolved=False), "unresolved complaint"),
+        (make_sales_knows(params, order="random"), "most frequent buyers"),
+        (make_sales_knows(params, order="fewest"), "most frequent buyers"),
+        (make_sales_knows(params, active=False), "rejected your actions"),
+        (no_return, "forget `return`"),
+        (strategies.collaborative, "your own function"),
+        (Actions(agents=2), "give the function"),
+    ]
+    for answer, hint in cases:
+        assert_hint(exercises.check("q5", answer), contains=hint)
+
+
+@pytest.mark.parametrize("student", ["alice", "s1234567"])
+def test_q5_reference_passes_for_other_students(student):
+    other = exercises.EXERCISES[EXERCISE].params(student)
+    assert exercises.grade(other, "q5", make_sales_knows(other)).correct
+
+
+# -- parameters -----------------------------------------------------------------------------------
+def test_parameters_are_deterministic_and_in_range():
+    demo = exercises.setup(EXERCISE, student_id="demo")
+    assert demo == exercises.setup(EXERCISE, student_id=" DEMO ")
+    assert (demo.seed, demo.fcr, demo.fit_boost) == (618902, 0.85, 0.1)
+    assert (demo.partner_referrals, demo.n_contacts) == (40.0, 1_300)
+    default = exercises.setup(EXERCISE)
+    assert default.seed == 42 and default.student_id is None
+    many = [exercises.EXERCISES[EXERCISE].params(f"student{i}") for i in range(200)]
+    assert len({p.seed for p in many}) == 200 and all(p.seed != 42 for p in many)
+    # The scenario's defaults are never drawn, so "forgot to set it" can be told apart.
+    assert {p.fcr for p in many} == {0.55, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9}
+    assert {p.fit_boost for p in many} == {0.1, 0.15, 0.2, 0.25, 0.35, 0.4, 0.45, 0.5}
+    assert {p.partner_referrals for p in many} == {15.0, 20.0, 25.0, 35.0, 40.0, 45.0, 50.0,
+                                                   60.0}
+    assert all(500 <= p.n_contacts <= 1_500 and p.n_contacts % 100 == 0 for p in many)
