@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exercise_checks import assert_hint
 
 from sim import Actions, Scenario, exercises, run, strategies
 from sim.exercises import ex04_retain
@@ -61,31 +62,6 @@ def answers(params, runs):
 def _session(params):
     # Every test starts from the demo student's session (some tests switch students).
     exercises.setup(EXERCISE, student_id=STUDENT)
-
-
-def spellings(value) -> list[str]:
-    """Ways a number could appear in a message."""
-    value = float(value)
-    out = {f"{value:.1f}", f"{value:.2f}", f"{value:.3f}", repr(value)}
-    if abs(value) >= 100:  # money: whole euros, with and without separators
-        out |= {f"{value:,.0f}", f"{value:.0f}"}
-    if value.is_integer():
-        out |= {str(int(value)), f"{int(value):,}"}
-    if 0 < abs(value) < 1:
-        out |= {f"{100 * value:.1f}", f"{value:.1%}"}
-    return sorted(out)
-
-
-def assert_hint(feedback, *, contains: str, hides=None):
-    """A wrong answer: no points, attempted, the expected hint, and no leaked right value."""
-    assert not feedback.correct, feedback
-    assert feedback.points == 0
-    assert contains.lower() in feedback.message.lower(), feedback.message
-    if hides is not None:
-        for text in spellings(hides):
-            assert text not in feedback.message, (text, feedback.message)
-            assert text not in repr(feedback)
-            assert text not in feedback._repr_markdown_()
 
 
 def distinct(wrong: float, right: float, question: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from exercise_checks import assert_hint
 
 from sim import Scenario, exercises, run, strategies
 from sim.analytics import clv
@@ -62,28 +63,6 @@ def answers(params, runs):
 @pytest.fixture(autouse=True)
 def _session(params):
     exercises.setup(EXERCISE, student_id=STUDENT)
-
-
-def spellings(value) -> list[str]:
-    """Ways a number could appear in a message."""
-    value = float(value)
-    out = {f"{value:.1f}", f"{value:.2f}", f"{value:.3f}", repr(value)}
-    if value.is_integer():
-        out |= {str(int(value)), f"{int(value):,}"}
-    elif abs(value) >= 100:  # a whole-euro rounding of a large amount
-        out |= {f"{value:,.0f}", f"{round(value)}"}
-    return sorted(out)
-
-
-def assert_hint(feedback, *, contains: str, hides=None):
-    """A wrong answer: no points, attempted, the expected hint, and no leaked right value."""
-    assert not feedback.correct
-    assert feedback.points == 0 and feedback.attempted
-    assert contains.lower() in feedback.message.lower(), feedback.message
-    if hides is not None:
-        for text in spellings(hides):
-            assert text not in feedback.message, (text, feedback.message)
-            assert text not in feedback._repr_markdown_()
 
 
 # -- right answers --------------------------------------------------------------------------------

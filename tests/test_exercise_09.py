@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from exercise_checks import assert_hint
 
 from sim import Actions, Scenario, exercises, run, strategies
 
@@ -105,24 +106,6 @@ def answers(params, centre, shared, unshared):
 @pytest.fixture(autouse=True)
 def _session(params):
     exercises.setup(EXERCISE, student_id=STUDENT)
-
-
-def spellings(value) -> list[str]:
-    """Ways a number could appear in a message."""
-    value = float(value)
-    out = {f"{value:.2f}", f"{value:.3f}", repr(value)}
-    if value.is_integer():
-        out |= {str(int(value)), f"{int(value):,}"}
-    return sorted(out)
-
-
-def assert_hint(feedback, *, contains: str, hides=None):
-    assert not feedback.correct and feedback.points == 0
-    assert contains.lower() in feedback.message.lower(), feedback.message
-    if hides is not None:
-        for text in spellings(hides):
-            assert text not in feedback.message, (text, feedback.message)
-            assert text not in feedback._repr_markdown_()
 
 
 # -- right answers --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import time
 
 import pandas as pd
 import pytest
+from exercise_checks import assert_hint
 
 from sim import Actions, Scenario, exercises, run, strategies
 from sim.analytics import clv
@@ -77,24 +78,6 @@ def answers(params, firms):
 @pytest.fixture(autouse=True)
 def _session(params):
     exercises.setup(EXERCISE, student_id=STUDENT)
-
-
-def spellings(value) -> list[str]:
-    """Ways a number could appear in a message."""
-    value = float(value)
-    out = {f"{value:.1f}", f"{value:.2f}", f"{value:.3f}", repr(value)}
-    if abs(value) < 10:
-        out |= {f"{100 * value:.1f}", f"{value:.1%}", f"{value:.0%}"}
-    return sorted(out)
-
-
-def assert_hint(feedback, *, contains: str, hides=None):
-    assert not feedback.correct and feedback.points == 0
-    assert contains.lower() in feedback.message.lower(), feedback.message
-    if hides is not None:
-        for text in spellings(hides):
-            assert text not in feedback.message, (text, feedback.message)
-            assert text not in feedback._repr_markdown_()
 
 
 # -- right answers --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ these tests.
 from __future__ import annotations
 
 import pytest
+from exercise_checks import assert_hint
 
 from sim import Actions, Scenario, exercises, run, strategies
 from sim.exercises.ex11_process_success import expected_agents
@@ -85,28 +86,6 @@ def answers(params, twins):
 def _session(params):
     # Every test starts from the demo student's session (some tests switch students).
     exercises.setup(EXERCISE, student_id=STUDENT)
-
-
-def spellings(value) -> list[str]:
-    """Ways a number could appear in a message."""
-    value = float(value)
-    out = {f"{value:.1f}", f"{value:.2f}", f"{value:.3f}", repr(value)}
-    if abs(value) >= 1_000:  # money: also whole euros, with and without separators or sign
-        out |= {f"{value:,.0f}", f"{abs(value):,.0f}", str(round(value)), str(abs(round(value)))}
-    return sorted(out)
-
-
-def assert_hint(feedback, *, contains: str, hides=None):
-    """A wrong answer: no points, attempted, the expected hint, and no leaked right value."""
-    assert not feedback.correct
-    assert feedback.points == 0
-    assert feedback.attempted
-    assert contains.lower() in feedback.message.lower(), feedback.message
-    if hides is not None:
-        for text in spellings(hides):
-            assert text not in feedback.message, (text, feedback.message)
-            assert text not in repr(feedback)
-            assert text not in feedback._repr_markdown_()
 
 
 # -- right answers --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import math
 
 import pandas as pd
 import pytest
+from exercise_checks import assert_hint
 
 from sim import Actions, Scenario, exercises, experiments, strategies
 from sim.analytics.profitability import cost_per_contact, segment_profitability
@@ -77,27 +78,6 @@ def answers(params, row):
 def _session(params):
     # Every test starts from the demo student's session (some tests switch students).
     exercises.setup(EXERCISE, student_id=STUDENT)
-
-
-def spellings(value) -> list[str]:
-    """Ways a number could appear in a message."""
-    value = float(value)
-    out = {f"{value:.1f}", f"{value:.2f}", repr(value), f"{value:,.0f}"}
-    if value.is_integer():
-        out |= {str(int(value)), f"{int(value):,}"}
-    return sorted(out)
-
-
-def assert_hint(feedback, *, contains: str, hides=None):
-    """A wrong answer: no points, attempted, the expected hint, and no leaked right value."""
-    assert not feedback.correct
-    assert feedback.points == 0 and feedback.attempted
-    assert contains.lower() in feedback.message.lower(), feedback.message
-    if hides is not None:
-        for text in spellings(hides):
-            assert text not in feedback.message, (text, feedback.message)
-            assert text not in repr(feedback)
-            assert text not in feedback._repr_markdown_()
 
 
 # -- right answers --------------------------------------------------------------------------------
