@@ -190,6 +190,26 @@ def _verify_11_strategy(result, params: Params) -> str | None:
     return None  # pragma: no cover (the loop above finds the first difference)
 
 
+def _cut_mistakes(kpi: str, label: str) -> tuple[Mistake, ...]:
+    """The mistakes questions 2 and 3 share for a KPI of the service cut: the sign, the
+    notebook's cut cycle, a cut a cycle late or early, and the cut firm's KPI alone."""
+    return (
+        Mistake(lambda p: -_cut_gap(p, kpi),
+                "Check the sign: the firm that cut minus the firm that kept two agents."),
+        Mistake(lambda p: _cut_gap(p, kpi, cut=_NOTEBOOK_CUT),
+                "That cut starts at cycle 12, the notebook's: use your own `params.cut_cycle`."),
+        Mistake(lambda p: _cut_gap(p, kpi, cut=p.cut_cycle + 1),
+                "Your cut starts one cycle late: one agent from cycle `params.cut_cycle` on "
+                "means `view.cycle >= params.cut_cycle` (cycles count from 0)."),
+        Mistake(lambda p: _cut_gap(p, kpi, cut=p.cut_cycle - 1),
+                "Your cut starts one cycle early: one agent from cycle `params.cut_cycle` on "
+                "means `view.cycle >= params.cut_cycle`."),
+        Mistake(lambda p: _cut_gap(p, kpi, alone=True),
+                f"That is the {label} of the firm that cut; the question asks for the "
+                "difference to the firm that kept two agents."),
+    )
+
+
 # -- the exercise ---------------------------------------------------------------------------------
 PROCESS_SUCCESS = register(Exercise(
     name="11_process_success",
@@ -237,26 +257,11 @@ PROCESS_SUCCESS = register(Exercise(
                   "two agents in every cycle, and the same strategy with one agent from cycle "
                   "`params.cut_cycle` on (`view.cycle >= params.cut_cycle`). Give the profit of "
                   "the firm that cut minus the profit of the firm that kept two agents."),
-            mistakes=(
-                Mistake(lambda p: -_cut_gap(p, "profit"),
-                        "Check the sign: the firm that cut minus the firm that kept two agents."),
-                Mistake(lambda p: _cut_gap(p, "profit", cut=_NOTEBOOK_CUT),
-                        "That cut starts at cycle 12, the notebook's: use your own "
-                        "`params.cut_cycle`."),
-                Mistake(lambda p: _cut_gap(p, "profit", cut=p.cut_cycle + 1),
-                        "Your cut starts one cycle late: one agent from cycle `params.cut_cycle` "
-                        "on means `view.cycle >= params.cut_cycle` (cycles count from 0)."),
-                Mistake(lambda p: _cut_gap(p, "profit", cut=p.cut_cycle - 1),
-                        "Your cut starts one cycle early: one agent from cycle "
-                        "`params.cut_cycle` on means `view.cycle >= params.cut_cycle`."),
-                Mistake(lambda p: _cut_gap(p, "profit", alone=True),
-                        "That is the profit of the firm that cut; the question asks for the "
-                        "difference to the firm that kept two agents."),
-                Mistake(lambda p: _cut_gap(p, "customer_equity"),
-                        "That is the difference in customer equity (question 3); this question "
-                        "asks about profit."),
-                Mistake(lambda p: _cut_gap(p, "profit", seed=42), _SEED_HINT),
-            ),
+            mistakes=(*_cut_mistakes("profit", "profit"),
+                      Mistake(lambda p: _cut_gap(p, "customer_equity"),
+                              "That is the difference in customer equity (question 3); this "
+                              "question asks about profit."),
+                      Mistake(lambda p: _cut_gap(p, "profit", seed=42), _SEED_HINT)),
             praise=("The accounts say the cut paid. Question 3 asks what they do not show."),
         ),
         NumberQuestion(
@@ -272,29 +277,14 @@ PROCESS_SUCCESS = register(Exercise(
             hint=("Use the two runs of question 2 and subtract the customer equity "
                   "(`summary()['customer_equity']`) of the firm that kept two agents from that "
                   "of the firm that cut."),
-            mistakes=(
-                Mistake(lambda p: -_cut_gap(p, "customer_equity"),
-                        "Check the sign: the firm that cut minus the firm that kept two agents."),
-                Mistake(lambda p: _cut_gap(p, "customer_equity", cut=_NOTEBOOK_CUT),
-                        "That cut starts at cycle 12, the notebook's: use your own "
-                        "`params.cut_cycle`."),
-                Mistake(lambda p: _cut_gap(p, "customer_equity", cut=p.cut_cycle + 1),
-                        "Your cut starts one cycle late: one agent from cycle `params.cut_cycle` "
-                        "on means `view.cycle >= params.cut_cycle` (cycles count from 0)."),
-                Mistake(lambda p: _cut_gap(p, "customer_equity", cut=p.cut_cycle - 1),
-                        "Your cut starts one cycle early: one agent from cycle "
-                        "`params.cut_cycle` on means `view.cycle >= params.cut_cycle`."),
-                Mistake(lambda p: _cut_gap(p, "customer_equity", alone=True),
-                        "That is the customer equity of the firm that cut; the question asks "
-                        "for the difference to the firm that kept two agents."),
-                Mistake(lambda p: _cut_gap(p, "profit"),
-                        "That is the difference in profit (question 2); this question asks about "
-                        "customer equity."),
-                Mistake(lambda p: _cut_gap(p, "customers_active_end"),
-                        "That is the difference in active customers; the question asks for "
-                        "customer equity, their value in EUR."),
-                Mistake(lambda p: _cut_gap(p, "customer_equity", seed=42), _SEED_HINT),
-            ),
+            mistakes=(*_cut_mistakes("customer_equity", "customer equity"),
+                      Mistake(lambda p: _cut_gap(p, "profit"),
+                              "That is the difference in profit (question 2); this question "
+                              "asks about customer equity."),
+                      Mistake(lambda p: _cut_gap(p, "customers_active_end"),
+                              "That is the difference in active customers; the question asks "
+                              "for customer equity, their value in EUR."),
+                      Mistake(lambda p: _cut_gap(p, "customer_equity", seed=42), _SEED_HINT)),
             praise=("Put it next to question 2: profit counts the past, customer equity the "
                     "customers' future. One run is one draw of the market; the notebook's mean "
                     "of three seeds is steadier."),
