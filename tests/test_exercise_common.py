@@ -78,3 +78,18 @@ def test_reference_answers_pass_and_a_second_check_runs_no_simulation(name, monk
     for qid, answer in answers.items():
         assert exercises.check(qid, answer).correct
     assert runs == [], f"{name}: checking again ran {len(runs)} simulation(s)"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_malformed_choice_gets_a_hint_that_says_how_to_answer(name):
+    exercises.setup(name, student_id="demo")
+    for q in exercises.EXERCISES[name].questions:
+        if not isinstance(q, ChoiceQuestion):
+            continue
+        letters = sorted(q.options)
+        unknown = next(c for c in "zyxwv" if c not in q.options)
+        for answer, hint in ((letters[0] + letters[1], "exactly one"),
+                             (unknown, "one of the letters"), (2, "one letter")):
+            feedback = exercises.check(q.id, answer)
+            assert not feedback.correct and feedback.attempted, (q.id, answer)
+            assert hint in feedback.message.lower(), (q.id, answer, feedback.message)
