@@ -56,6 +56,15 @@ class Actions:
     welcome_discount : float
         Discount on newcomers' first purchase, fraction 0 to 0.9: converts more prospects, and
         loyal customers notice when it dwarfs what they get (``scenario.fairness``).
+    self_service : bool
+        Offer web self-service this cycle: customers who prefer it serve themselves at once and
+        for next to nothing, but it resolves few complex issues (``scenario.channels``).
+    email_service : bool
+        Answer service requests by e-mail this cycle: customers who prefer it write instead of
+        calling, and wait hours for the answer.
+    channel_integration : bool
+        Integrate the channels on one customer view this cycle: first-contact resolution rises
+        in every channel, the call centre included.
 
     Contacts, training and the fixed costs of the programme and of collaboration are committed
     spend and must fit the cycle budget; incentives, rewards and discounts are paid as they are
@@ -74,6 +83,9 @@ class Actions:
     loyalty: bool = False
     collaborative: bool = False
     welcome_discount: float = 0.0
+    self_service: bool = False
+    email_service: bool = False
+    channel_integration: bool = False
 
     def __repr__(self) -> str:
         # Campaign lists run to thousands of ids: show how many and the first few, and leave out
@@ -137,7 +149,7 @@ class Actions:
                 f"Actions.agents = {self.agents!r}: must be a whole number from 1 to {max_agents}"
                 " (service.max_agents)"
             )
-        for name in ("crm_system", "loyalty", "collaborative"):
+        for name in SWITCHES:
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ActionsError(
                     f"Actions.{name} = {getattr(self, name)!r}: must be True or False")
@@ -151,9 +163,7 @@ class Actions:
             **spends,
             target_segments=tuple(dict.fromkeys(segs)),
             agents=int(agents),
-            crm_system=bool(self.crm_system),
-            loyalty=bool(self.loyalty),
-            collaborative=bool(self.collaborative),
+            **{name: bool(getattr(self, name)) for name in SWITCHES},
             welcome_discount=float(discount),
             **{name: _customer_ids(name, getattr(self, name)) for name in ID_FIELDS},
         )
@@ -162,13 +172,17 @@ class Actions:
             raise ActionsError(
                 f"Actions plan EUR {total:,.0f} this cycle: must be at most budget_per_cycle "
                 f"EUR {scenario.budget_per_cycle:,.0f} (marketing + data + agents + CRM system "
-                "+ training + contacts + loyalty programme + collaboration)"
+                "+ training + contacts + loyalty programme + collaboration + self-service "
+                "portal + channel integration)"
             )
         return out
 
 
 #: Actions fields that list customer ids.
 ID_FIELDS = ("retention_offers", "cross_sell", "winback")
+#: Actions fields that switch a programme, system or channel on or off.
+SWITCHES = ("crm_system", "loyalty", "collaborative", "self_service", "email_service",
+            "channel_integration")
 MAX_WELCOME_DISCOUNT = 0.9
 _BOOL_TYPES = frozenset((bool, np.bool_))  # True is an int to numpy, never a customer id
 
@@ -230,6 +244,11 @@ def price_list(scenario) -> Mapping[str, float]:
         "loyalty_cost_per_cycle": scenario.loyalty.fixed_cost_per_cycle,
         "loyalty_reward_rate": scenario.loyalty.reward_rate,
         "collaboration_cost_per_cycle": scenario.collaboration.cost_per_cycle,
+        "web_cost_per_cycle": scenario.channels.web_cost_per_cycle,
+        "web_cost_per_contact": scenario.channels.web_cost_per_contact,
+        "email_cost_per_contact": scenario.channels.email_cost_per_contact,
+        "email_response_hours": scenario.channels.email_response_hours,
+        "integration_cost_per_cycle": scenario.channels.integration_cost_per_cycle,
         "annual_discount_rate": scenario.annual_discount_rate,
         "max_agents": srv.max_agents,
         "open_hours": srv.open_hours,
@@ -240,7 +259,9 @@ def price_list(scenario) -> Mapping[str, float]:
 
 def plan_cost(actions: Actions, prices: Mapping[str, float], cycle_days: int) -> float:
     """Spend a full cycle of ``actions`` commits at ``prices``: marketing, data, agents, the
-    CRM system, training, campaign contacts, the loyalty programme and collaboration.
+    CRM system, training, campaign contacts, the loyalty programme, collaboration, the
+    self-service portal and channel integration. (Per-contact costs of self-service and e-mail
+    are paid as customers use them, like the cost of goods, and are not part of the plan.)
 
     Parameters
     ----------
@@ -262,7 +283,10 @@ def plan_cost(actions: Actions, prices: Mapping[str, float], cycle_days: int) ->
                 + len(actions.cross_sell) * prices["cross_sell_contact_cost"]
                 + len(actions.winback) * prices["winback_contact_cost"])
     programmes = ((prices["loyalty_cost_per_cycle"] if actions.loyalty else 0.0)
-                  + (prices["collaboration_cost_per_cycle"] if actions.collaborative else 0.0))
+                  + (prices["collaboration_cost_per_cycle"] if actions.collaborative else 0.0)
+                  + (prices["web_cost_per_cycle"] if actions.self_service else 0.0)
+                  + (prices["integration_cost_per_cycle"] if actions.channel_integration
+                     else 0.0))
     return (actions.mass_spend + actions.targeted_spend + data + agents + system
             + actions.training_spend + contacts + programmes)
 

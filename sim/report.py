@@ -174,7 +174,8 @@ def _run_markdown(result, summary, provenance, sections, figures) -> str:
         "- `timeline.csv`: one row per CRM cycle (money in EUR per cycle)",
         "- `customers.csv`: one row per customer ever acquired (observable data)",
         "- `transactions.csv`: customer_id, day, amount (lifetimes / PyMC-Marketing format)",
-        "- `service.csv`: one row per service contact (waits in minutes)",
+        "- `service.csv`: one row per call to the service centre (waits in minutes)",
+        "- `channel_contacts.csv`: one row per web self-service or e-mail contact",
         "- `truth.csv`: latent ground truth per customer (never seen by the strategy)",
         "- `campaigns.csv`: one row per campaign contact (retention, cross-sell, win-back); "
         "`would_have_left` is ground truth",

@@ -16,7 +16,10 @@ KPI definitions, used everywhere (notebooks, reports, experiments):
   baseline hazard ``h`` and discount rate ``d`` per day;
 * **top-20% revenue share** = share of all revenue of the run brought by the 20% of customers
   who brought most;
-* **service level** = share of contacts answered within ``service.wait_target_minutes``.
+* **service level** = share of contacts answered within ``service.wait_target_minutes``;
+* **online share** = share of service requests answered by web self-service or e-mail
+  instead of a call;
+* **service cost per request** = (agents + self-service + e-mail) / service requests, EUR.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ __all__ = ["KPI_INFO", "RUN_FILE", "Result", "top_share"]
 RUN_FILE = "run.json"
 RUN_FORMAT = "crmlab-result"
 #: Raise when run.json changes shape, so an older Result.load refuses it by name.
-RUN_FORMAT_VERSION = 1
+RUN_FORMAT_VERSION = 2  # 2: channel_contacts table, scenario channels
 #: Default of ``Result.load(scenario=...)``: use the scenario stored in run.json.
 _STORED = object()
 # to_csv writes each float's shortest round-trip repr. pandas >= 3.1 parses every float exactly
@@ -70,6 +73,9 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "mean_wait_minutes": ("Mean wait for service", "minutes", "{:,.2f}"),
     "service_level": ("Answered within the target wait", "share", "{:.1%}"),
     "first_contact_resolution": ("First-contact resolution", "share", "{:.1%}"),
+    "requests": ("Service requests (all channels)", "requests", "{:,.0f}"),
+    "online_share": ("Requests answered online (web or e-mail)", "share", "{:.1%}"),
+    "service_cost_per_request": ("Service cost per request", "EUR/request", "{:,.2f}"),
     "satisfaction_end": ("Mean satisfaction at the end (ground truth)", "0-1", "{:.3f}"),
     "retention_offers": ("Retention offers made", "offers", "{:,.0f}"),
     "retention_cost": ("Cost of retention offers", "EUR", "{:,.0f}"),
@@ -135,6 +141,10 @@ class Result:
         accepted, cost in EUR, and for retention offers the latent ``would_have_left`` (whether
         the customer's own churn clock would have rung while the offer ran, at the hazard of
         the day before): accepted offers to customers who would have stayed are waste.
+    channel_contacts : pandas.DataFrame
+        One row per web self-service or e-mail contact (calls are in ``service``): customer,
+        channel, arrival day, wait for the answer in minutes (0 for self-service), whether the
+        issue was complex, resolved, and escalated to a call.
     """
 
     scenario: object
@@ -146,8 +156,10 @@ class Result:
     timeline: pd.DataFrame
     truth: pd.DataFrame
     campaigns: pd.DataFrame
+    channel_contacts: pd.DataFrame
 
-    TABLES = ("customers", "transactions", "service", "timeline", "truth", "campaigns")
+    TABLES = ("customers", "transactions", "service", "timeline", "truth", "campaigns",
+              "channel_contacts")
 
     def __repr__(self) -> str:
         tl = self.timeline
@@ -174,6 +186,8 @@ class Result:
 
         new = cu[cu["channel"] != "initial"]
         answered = sv[sv["answered"]]
+        requests = tl["requests"].sum()
+        online = tl["web_contacts"].sum() + tl["email_contacts"].sum()
         return {
             "customers_start": int((cu["channel"] == "initial").sum()),
             "customers_active_end": int(tl["active_end"].iloc[-1]),
@@ -198,6 +212,11 @@ class Result:
             math.nan,
             "first_contact_resolution": float(sv.loc[sv["handle_minutes"].notna(),
                                                      "resolved"].mean()) if len(sv) else math.nan,
+            "requests": int(requests),
+            "online_share": _ratio(online, requests),
+            "service_cost_per_request": _ratio(
+                tl["cost_agents"].sum() + tl["cost_self_service"].sum() + tl["cost_email"].sum(),
+                requests),
             "satisfaction_end": float(tl["satisfaction"].iloc[-1]),
             **self._campaign_kpis(),
         }

@@ -26,6 +26,7 @@ STREAMS = (
     "offers",  # strategy-driven offers (retention, cross-sell, win-back)
     "handling",  # handling times of service contacts, drawn in blocks
     "fit",  # each person's latent fit for cross-sold products, drawn on first use
+    "channels",  # web self-service and e-mail: routing, resolution, answer times, escalation
 )
 
 

@@ -26,10 +26,12 @@ from typing import Any
 from .errors import ScenarioError
 from .fields import Record, build, param, set_path, to_plain
 from .fields import field_table as _field_table
+from .scenario_channels import Channels
 from .scenario_files import SCENARIO_DIR, available, read
 
 __all__ = [
     "SCENARIO_DIR",
+    "Channels",
     "Collaboration",
     "Competitors",
     "CrossSell",
@@ -85,6 +87,10 @@ _COLLABORATIVE = (
 _PEOPLE = (
     "SOURCE-DIGEST 2 [000] [002]: technology is 20-30% of a CRM project, people ~50%; the value "
     "is a teaching assumption (vary it)"
+)
+_CHANNEL_PREFERENCE = (
+    "Gartner (2019) consumer survey: phone 44%, chat 17%, e-mail 15%, company website 12% as the "
+    "preferred channel; segments differ around it (teaching assumption)"
 )
 _FAIRNESS = (
     "SOURCE-DIGEST 7 [004]: a neglected loyal customer becomes an opponent; the size is a teaching "
@@ -181,6 +187,24 @@ class Segment(Record):
         "minutes", "wait a customer tolerates before satisfaction suffers", lo=0, lo_open=True,
         source="teaching assumption (vary it)",
     )
+    web_preference: float = param(
+        "fraction", "share of service requests sent through web self-service when the firm "
+        "offers it (the rest call, or write if e-mail is offered)", lo=0, hi=1,
+        source=_CHANNEL_PREFERENCE,
+    )
+    email_preference: float = param(
+        "fraction", "share of service requests sent by e-mail when the firm offers it",
+        lo=0, hi=1,
+        source=_CHANNEL_PREFERENCE,
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        both = self.web_preference + self.email_preference
+        if both > 1.0 + 1e-9:
+            raise ScenarioError(
+                f"= {self.email_preference:g}: web_preference + email_preference must be at most "
+                f"1, got {both:g}", field="email_preference")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -634,6 +658,7 @@ class Scenario(Record):
     targeted: TargetedMarketing = param("", "targeted marketing channel")
     word_of_mouth: WordOfMouth = param("", "word of mouth")
     service: Service = param("", "service centre")
+    channels: Channels = param("", "web self-service and e-mail, besides the service centre")
     satisfaction: Satisfaction = param("", "satisfaction dynamics")
     competitors: Competitors = param("", "competitor offers")
     retention: RetentionOffers = param("", "retention offers")

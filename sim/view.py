@@ -27,7 +27,8 @@ __all__ = ["OBSERVABLE_COLUMNS", "TRUTH_KPIS", "FirmView", "make_view", "strateg
 OBSERVABLE_COLUMNS = (
     "customer_id", "segment", "channel", "acquired_day", "status", "lost_day", "tenure_days",
     "purchases", "revenue", "margin", "recency_days", "frequency", "monetary", "complaints",
-    "contacts", "unresolved", "mean_wait_minutes", "products", "offers_received",
+    "contacts", "unresolved", "mean_wait_minutes", "web_contacts", "email_contacts",
+    "products", "offers_received",
     "loyalty_member", "loyalty_points", "lives", "won_back_day",
 )
 #: Timeline columns that are latent truth (a firm cannot measure them) and are kept from views:
@@ -124,6 +125,8 @@ class FirmView:
             "contacts": contacts.copy(),
             "unresolved": raw["unresolved"].copy(),
             "mean_wait_minutes": mean_wait,
+            "web_contacts": raw["web_contacts"].copy(),
+            "email_contacts": raw["email_contacts"].copy(),
             "products": raw["products"].copy(),
             "offers_received": raw["offers"].copy(),
             "loyalty_member": raw["member"] == 1,
@@ -185,6 +188,7 @@ def _customer_columns(model) -> Mapping[str, np.ndarray]:
     model.ledger.settle(c)
     n = c.n
     tally = model.centre.per_customer(n)
+    online = model.desk.per_customer(n)
     # Only the raw columns are copied now (compact dtypes); the derived ones (tenure, recency,
     # monetary, ...) are computed from these copies if and when the strategy reads them.
     columns = {
@@ -208,6 +212,8 @@ def _customer_columns(model) -> Mapping[str, np.ndarray]:
         "contacts": tally["contacts"],
         "unresolved": tally["unresolved"],
         "wait_sum": tally["wait_sum"],
+        "web_contacts": online["web_contacts"],
+        "email_contacts": online["email_contacts"],
     }
     for array in columns.values():
         array.flags.writeable = False

@@ -21,9 +21,14 @@ WRITERS = {"csv": Result.to_csv, "parquet": Result.to_parquet}
 @pytest.fixture(scope="module")
 def result():
     # full_crm makes retention, cross-sell and win-back offers, so the campaigns table has rows
-    # and its nullable would_have_left has NA; the scenario is a variant of a shipped one, so
-    # its name alone would not bring it back.
-    return run(Scenario.load("classroom").replace(**SMALL), strategies.full_crm, seed=3)
+    # and its nullable would_have_left has NA; with self-service and e-mail offered as well,
+    # channel_contacts has rows; the scenario is a variant of a shipped one, so its name alone
+    # would not bring it back.
+    def online(view):
+        return strategies.full_crm(view).replace(self_service=True, email_service=True)
+
+    online.__name__ = "full_crm_online"
+    return run(Scenario.load("classroom").replace(**SMALL), online, seed=3)
 
 
 def _files(folder):
@@ -45,6 +50,7 @@ def test_the_run_has_every_hard_case(result):
     assert len(cp) > 0 and set(cp["campaign"]) == {"retention", "cross_sell", "winback"}
     assert cp["would_have_left"].isna().any() and cp["would_have_left"].notna().any()
     assert (truth["loss_reason"] == "").any(), "no customer without a loss reason"
+    assert set(result.channel_contacts["channel"]) == {"web", "email"}
     assert (result.customers["lost_day"].isna()).any()
     assert result.scenario != Scenario.load("classroom")
     channel = result.customers["channel"]
@@ -65,7 +71,7 @@ def test_run_file_holds_provenance_schema_and_the_whole_scenario(tmp_path, resul
     assert text == (tmp_path / "p" / RUN_FILE).read_text(), "run.json depends on the format"
     info = json.loads(text)
     assert info["scenario_name"] == "classroom"
-    assert info["strategy"] == result.strategy == "full_crm"
+    assert info["strategy"] == result.strategy == "full_crm_online"
     assert info["seed"] == 3
     assert info["sim_version"] == sim.__version__
     assert Scenario.from_dict(info["scenario"]) == result.scenario

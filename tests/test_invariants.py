@@ -69,8 +69,15 @@ def segments(draw):
             "marketing_response": draw(floats(0.0, 20.0)),
             "referral": draw(floats(0.0, 20.0)),
             "patience_minutes": draw(floats(0.1, 30.0)),
+            **_channel_preferences(draw),
         })
     return out
+
+
+def _channel_preferences(draw) -> dict:
+    """Shares of requests sent online and by e-mail, at most 1 together."""
+    web = draw(floats(0.0, 1.0))
+    return {"web_preference": web, "email_preference": draw(floats(0.0, 1.0)) * (1.0 - web)}
 
 
 @st.composite
@@ -118,6 +125,20 @@ def scenarios(draw):
                          "wait_penalty": draw(floats(0.0, 1.0)),
                          "unresolved_penalty": draw(floats(0.0, 1.0)),
                          "resolved_bonus": draw(floats(0.0, 1.0))}
+    d["channels"] = {
+        "complex_share": draw(floats(0.0, 1.0)),
+        "web_fcr_simple": draw(floats(0.0, 1.0)),
+        "web_fcr_complex": draw(floats(0.0, 1.0)),
+        "web_cost_per_contact": draw(floats(0.0, 5.0)),
+        "web_cost_per_cycle": draw(floats(0.0, 5_000.0)),
+        "email_fcr": draw(floats(0.0, 1.0)),
+        "email_cost_per_contact": draw(floats(0.0, 20.0)),
+        "email_response_hours": draw(floats(0.01, 200.0)),
+        "email_expected_hours": draw(floats(0.01, 48.0)),
+        "escalation_prob": draw(floats(0.0, 1.0)),
+        "integration_fcr_boost": draw(floats(0.0, 1.0)),
+        "integration_cost_per_cycle": draw(floats(0.0, 5_000.0)),
+    }
     competitors_on = draw(st.booleans())
     d["competitors"] = {"waves_per_year": draw(floats(0.5, 24.0)) if competitors_on else 0.0,
                         "reach": draw(floats(0.0, 1.0)),
@@ -146,6 +167,8 @@ class RandomStrategy:
             target_segments=targets if rnd.random() < 0.5 else tuple(targets),
             agents=rnd.randint(1, view.prices["max_agents"]),
             crm_system=rnd.random() < 0.5,
+            self_service=rnd.random() < 0.5, email_service=rnd.random() < 0.5,
+            channel_integration=rnd.random() < 0.3,
         )
         # Now and then every CRM lever, on a few customers, so conservation is checked with
         # second lives, partner referrals and campaigns too.
@@ -163,7 +186,8 @@ class RandomStrategy:
         # The levers go first if the plan does not fit.
         if planned_spend(actions, self.sc) > view.budget:
             actions = actions.replace(retention_offers=(), cross_sell=(), winback=(),
-                                      loyalty=False, collaborative=False, training_spend=0.0)
+                                      loyalty=False, collaborative=False, training_spend=0.0,
+                                      self_service=False, channel_integration=False)
         # Never over budget: fewer agents and no CRM system first, then less marketing.
         while actions.agents > 1 and planned_spend(
                 actions.replace(mass_spend=0.0, targeted_spend=0.0), self.sc) > view.budget:
@@ -272,8 +296,20 @@ def check_invariants(sc: Scenario, result, strategy: RandomStrategy) -> None:
     assert (waits >= 0).all() and (handles >= 0).all()
     assert sv["arrival_day"].between(0, horizon).all()
     assert (np.diff(sv["arrival_day"].to_numpy()) >= 0).all()  # logged in order of arrival
-    assert tl["requests"].sum() == cu["complaints"].sum() == (sv["contact"] == 1).sum()
-    issues = sv.loc[sv["contact"] == 1].groupby("customer_id").size()
+    # Every request is a first call, or a web or e-mail contact; an unresolved online contact
+    # that escalates becomes a first call too, when it is made before the horizon.
+    cc = result.channel_contacts
+    called = cc["escalated"] & (cc["arrival_day"] + cc["wait_minutes"] / 1440.0 < horizon)
+    assert tl["requests"].sum() == cu["complaints"].sum() == (
+        (sv["contact"] == 1).sum() + len(cc) - called.sum())
+    assert len(cc) == tl["web_contacts"].sum() + tl["email_contacts"].sum()
+    assert cc["escalated"].sum() == tl["escalations"].sum()
+    assert not (cc["escalated"] & cc["resolved"]).any()
+    assert (cc["wait_minutes"] >= 0).all()
+    assert (cu["web_contacts"] + cu["email_contacts"]).sum() == len(cc)
+    issues = (sv.loc[sv["contact"] == 1, "customer_id"].value_counts()
+              .add(cc["customer_id"].value_counts(), fill_value=0)
+              .sub(cc.loc[called, "customer_id"].value_counts(), fill_value=0))
     np.testing.assert_array_equal(issues.reindex(cu["customer_id"], fill_value=0),
                                   cu["complaints"])
     assert cu["contacts"].sum() == sv["handle_minutes"].notna().sum()

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .funnel import ratio
 
-__all__ = ["service_levels", "wait_percentiles"]
+__all__ = ["by_channel", "service_levels", "wait_percentiles"]
 
 _PERCENTILES = (0.5, 0.8, 0.9, 0.95, 0.99)
 
@@ -142,4 +142,61 @@ def service_levels(result, by: str = "cycle") -> pd.DataFrame:
         out.insert(0, "start_day", tl["start_day"].to_numpy())
     if by == "total":
         out.index = pd.RangeIndex(1)
+    return out
+
+
+def by_channel(result) -> pd.DataFrame:
+    """Every service channel side by side: how much it was used, how well it resolved issues,
+    how long customers waited and what it cost.
+
+    Definitions:
+
+    * ``contacts``: contacts handled in the channel (calls include the escalations of web and
+      e-mail contacts and recontacts); ``share_of_requests``: contacts that were a customer's
+      *first* choice for a request, as a share of all requests (the three add up to 1);
+    * ``fcr``: share of the finished contacts that resolved the issue;
+    * ``mean_wait_minutes``: mean wait for an answer (the answered calls' queue wait; the
+      e-mail answer time; 0 for self-service);
+    * ``escalated``: web and e-mail contacts that ended in a call (count);
+    * ``cost``: what the channel cost over the run, EUR (agents for calls; per-contact costs
+      and the portal for self-service; per-contact costs for e-mail); ``cost_per_contact`` its
+      ratio to ``contacts``.
+
+    Parameters
+    ----------
+    result : Result
+        A run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by channel (``phone``, ``web``, ``email``).
+    """
+    sv, cc, tl = result.service, result.channel_contacts, result.timeline
+    requests = float(tl["requests"].sum())
+    handled = sv["handle_minutes"].notna()
+    answered = sv[sv["answered"]]
+    online = {name: cc[cc["channel"] == name] for name in ("web", "email")}
+    first_calls = requests - sum(len(part) for part in online.values())
+    rows = {"phone": {
+        "contacts": len(sv),
+        "share_of_requests": first_calls / requests if requests else np.nan,
+        "fcr": float(sv.loc[handled, "resolved"].mean()) if handled.any() else np.nan,
+        "mean_wait_minutes": float(answered["wait_minutes"].mean()) if len(answered) else np.nan,
+        "escalated": 0,
+        "cost": float(tl["cost_agents"].sum()),
+    }}
+    for name, column in (("web", "cost_self_service"), ("email", "cost_email")):
+        part = online[name]
+        rows[name] = {
+            "contacts": len(part),
+            "share_of_requests": len(part) / requests if requests else np.nan,
+            "fcr": float(part["resolved"].mean()) if len(part) else np.nan,
+            "mean_wait_minutes": float(part["wait_minutes"].mean()) if len(part) else np.nan,
+            "escalated": int(part["escalated"].sum()),
+            "cost": float(tl[column].sum()),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "channel"
+    out["cost_per_contact"] = ratio(out["cost"], out["contacts"])
     return out

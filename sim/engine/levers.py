@@ -54,7 +54,8 @@ class Levers:
     # -- the cycle's decisions --------------------------------------------------------------------
     def _service_quality(self, actions) -> float:
         """First-contact resolution this cycle: the CRM system's gain in proportion to adoption,
-        plus shared knowledge if collaborative CRM runs (capped at 1)."""
+        plus shared knowledge if collaborative CRM runs, plus one customer view across the
+        channels if they are integrated (capped at 1)."""
         srv, people = self.sc.service, self.sc.people
         if actions.training_spend > 0:
             self.adoption += (1.0 - self.adoption) * -math.expm1(
@@ -68,6 +69,8 @@ class Levers:
             fcr += self.adoption * max(srv.crm_system_fcr - srv.fcr, 0.0)
         if actions.collaborative:
             fcr += self.sc.collaboration.fcr_boost
+        if actions.channel_integration:
+            fcr += self.sc.channels.integration_fcr_boost
         return min(1.0, max(0.0, fcr))
 
     def _pull_levers(self, actions, day: int) -> None:

@@ -31,6 +31,7 @@ from ..rng import Streams, fresh_seed
 from ..view import make_view, strategy_name
 from .acquisition import MASS, TARGETED, Acquisition
 from .active import ActiveSet
+from .channels import ChannelDesk
 from .fifo import BatchedCentre
 from .gcpause import relaxed_gc
 from .levers import Levers
@@ -138,6 +139,7 @@ class Model(Acquisition, Levers):
             recontact_prob=srv.recontact_prob, recontact_days=srv.recontact_days,
             is_active=self._is_active,
         )
+        self.desk = ChannelDesk(sc, self.streams.numpy("channels"))
         self.actions = Actions()
         self._carry = {MASS: 0.0, TARGETED: 0.0}
         self._target_pool: np.ndarray | None = None
@@ -220,6 +222,7 @@ class Model(Acquisition, Levers):
         self.actions = actions
         self.centre.set_agents(actions.agents)
         self.centre.fcr = self._service_quality(actions)
+        self.desk.offer(actions)
         if actions.targeted_spend > 0:
             names = self.sc.segment_names
             chosen = actions.target_segments or names
@@ -368,6 +371,9 @@ class Model(Acquisition, Levers):
             self.ledger.add("requests", who.size)
             delays = self.rng_service.random(who.size) * self.centre.open_fraction
             delays += day - self.env.now
+            if self.desk.open:  # some go online or write instead of calling
+                who, delays = self.desk.route(who, c.segment[who], delays, self.env.now,
+                                              self.ledger)
             self.centre.submit_many(who.tolist(), delays.tolist())
 
     def _lose(self, rows: np.ndarray, when: np.ndarray, hazard: np.ndarray, f: np.ndarray,
@@ -407,26 +413,49 @@ class Model(Acquisition, Levers):
         service counts are derived from the service log instead.
         """
         outcomes = self.centre.take_outcomes(now)
-        if not outcomes:
+        online = self.desk.take_outcomes(now)
+        if not outcomes and online is None:
             return
         a = self.active
-        ends, cids, waits, resolved = zip(*outcomes, strict=True)
-        rows = a.row_of[np.array(cids)]
-        end, wait, resolved = np.array(ends), np.array(waits), np.array(resolved)
+        if outcomes:
+            ends, cids, waits, resolved = zip(*outcomes, strict=True)
+            cids = np.array(cids)
+            end, wait, resolved = np.array(ends), np.array(waits), np.array(resolved)
+            patience = None  # the segment's, for calls
+        else:
+            cids = end = wait = resolved = patience = None
+        if online is not None:
+            # Web and e-mail contacts: the wait that a customer takes in stride is the
+            # channel's (an hour for e-mail), not the patience on the phone.
+            o_end, o_cids, o_wait, o_resolved, o_expected = online
+            if cids is None:
+                cids, end, wait, resolved, patience = o_cids, o_end, o_wait, o_resolved, o_expected
+            else:
+                patience = np.concatenate([np.full(cids.size, np.nan), o_expected])
+                cids, end = np.concatenate([cids, o_cids]), np.concatenate([end, o_end])
+                wait = np.concatenate([wait, o_wait])
+                resolved = np.concatenate([resolved, o_resolved])
+        rows = a.row_of[cids]
         here = rows >= 0  # the others left meanwhile
         if not here.all():
             rows, end, wait, resolved = rows[here], end[here], wait[here], resolved[here]
+            if patience is not None:
+                patience = patience[here]
             if not rows.size:
                 return
         seg = a.seg[rows]
         w_wait, w_resolved, w_unresolved = self._sat_terms
         # Waiting hurts with diminishing marginal effect: the first minutes past a customer's
         # patience cost most, an hour costs more than ten minutes but not six times as much.
-        delta = np.log1p(wait / self._patience[seg])
+        if patience is None:
+            patience = self._patience[seg]
+        else:
+            patience = np.where(np.isnan(patience), self._patience[seg], patience)
+        delta = np.log1p(wait / patience)
         delta *= -w_wait
         delta += np.where(resolved, w_resolved, -w_unresolved)
         delta *= self._service_sens[seg]
-        if len(set(cids)) == len(cids):
+        if np.unique(cids).size == cids.size:
             a.move_satisfaction(rows, delta)
             return
         # A customer with several contacts gets them in order of ending, since each effect is

@@ -21,11 +21,12 @@ __all__ = ["COST_COLUMNS", "Ledger", "build_result"]
 TRANSACTION_LOGS = ("full", "compact", "none")
 COST_COLUMNS = ("cost_goods", "cost_serve", "cost_mass", "cost_targeted", "cost_agents",
                 "cost_crm_system", "cost_training", "cost_retention", "cost_loyalty",
-                "cost_cross_sell", "cost_winback", "cost_collaboration", "cost_welcome")
+                "cost_cross_sell", "cost_winback", "cost_collaboration", "cost_welcome",
+                "cost_self_service", "cost_email", "cost_integration")
 _COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral",
            "acquired_partner", "lost", "purchases", "requests", "competitor_waves",
            "offers_sent", "offers_accepted", "cross_sell_contacts", "cross_sell_accepted",
-           "winback_contacts", "won_back")
+           "winback_contacts", "won_back", "web_contacts", "email_contacts", "escalations")
 
 
 class Ledger:
@@ -132,6 +133,10 @@ class Ledger:
             acc["cost_loyalty"] += sc.loyalty.fixed_cost_per_cycle * per_day
         if act.collaborative:
             acc["cost_collaboration"] += sc.collaboration.cost_per_cycle * per_day
+        if act.self_service:
+            acc["cost_self_service"] += sc.channels.web_cost_per_cycle * per_day
+        if act.channel_integration:
+            acc["cost_integration"] += sc.channels.integration_cost_per_cycle * per_day
 
     def close(self, model, end: int) -> None:
         """Write the cycle's row of the timeline (the firm's monthly report)."""
@@ -158,7 +163,9 @@ class Ledger:
         row.update(agents=act.agents, crm_system=act.crm_system, mass_spend=act.mass_spend,
                    targeted_spend=act.targeted_spend, training_spend=act.training_spend,
                    loyalty=act.loyalty, collaborative=act.collaborative,
-                   welcome_discount=act.welcome_discount, adoption=model.adoption,
+                   welcome_discount=act.welcome_discount, self_service=act.self_service,
+                   email_service=act.email_service, channel_integration=act.channel_integration,
+                   adoption=model.adoption,
                    fcr_target=model.centre.fcr, fairness_gap=model.fairness_gap)
         # Contacts are logged when they arrive, so the rows since the last close are exactly
         # this cycle's; the ones still waiting count as contacts but not yet in the waits.
@@ -232,6 +239,7 @@ def build_result(model):
     lost = c.col("status") == LOST
     log = model.centre.table()
     tally = model.centre.per_customer(n, log)
+    online = model.desk.per_customer(n)
     contacts = tally["contacts"]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_wait = np.where(contacts > 0, tally["wait_sum"] / contacts, np.nan)
@@ -255,6 +263,8 @@ def build_result(model):
         "contacts": contacts,
         "unresolved": tally["unresolved"],
         "mean_wait_minutes": mean_wait,
+        "web_contacts": online["web_contacts"],
+        "email_contacts": online["email_contacts"],
         "first_purchase_day": c.col("first_purchase_day"),
         "last_purchase_day": c.col("last_purchase_day"),
         "products": c.col("products"),
@@ -278,6 +288,16 @@ def build_result(model):
         "answered": ~np.isnan(start),
     })
     service["within_target"] = service["wait_minutes"] <= sc.service.wait_target_minutes
+    desk = model.desk.table()
+    channel_contacts = pd.DataFrame({
+        "customer_id": desk["customer"],
+        "channel": pd.Categorical.from_codes(desk["channel"] - 1, categories=("web", "email")),
+        "arrival_day": desk["arrival"],
+        "wait_minutes": (desk["end"] - desk["arrival"]) * MINUTES_PER_DAY,
+        "complex": desk["complex"],
+        "resolved": desk["resolved"],
+        "escalated": desk["escalated"],
+    })
     timeline = pd.DataFrame(model.ledger.rows)
     # Recompute the service KPIs with every contact's final outcome (at each close some were
     # still waiting); contacts are in arrival order, so each cycle is one slice.
@@ -289,7 +309,8 @@ def build_result(model):
         timeline[key] = [row[key] for row in stats]
     return Result(scenario=sc, strategy=model.strategy_name, seed=model.seed, customers=customers,
                   transactions=model.ledger.take_transactions(), service=service, timeline=timeline,
-                  truth=truth, campaigns=_campaigns(model._campaigns))
+                  truth=truth, campaigns=_campaigns(model._campaigns),
+                  channel_contacts=channel_contacts)
 
 
 def _campaigns(chunks: list[tuple]) -> pd.DataFrame:
