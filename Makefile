@@ -7,12 +7,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 export MPLBACKEND := Agg
 
-.PHONY: help install demo test test-fast lint format lab bench notebooks site clean
+.PHONY: help install demo test test-fast lint format lab dashboard bench notebooks site clean
 
 help:
 	@echo "make demo    set up .venv, run the default classroom scenario, write its report"
 	@echo "make test    set up .venv, run every test (notebooks and exercises included)"
 	@echo "make lab     open JupyterLab on the notebooks"
+	@echo "make dashboard  serve the instructor's live dashboard with Voila (DASHBOARD_PORT=8866)"
 	@echo "make bench   run the performance benchmarks (not part of make test)"
 	@echo "make notebooks  re-run the course notebooks top to bottom, commit-ready"
 	@echo "make site    executed HTML copies of the notebooks in site/ (open site/index.html)"
@@ -45,6 +46,21 @@ format: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
+
+# The instructor's live dashboard: dashboard/classroom.ipynb as a Voila app, code hidden. The
+# optional `dashboard` extra is installed into .venv once (its own stamp), beside `dev`.
+DASHBOARD_STAMP := $(VENV)/.dashboard-stamp
+DASHBOARD_PORT  ?= 8866
+DASHBOARD_THEME ?= light
+
+$(DASHBOARD_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dashboard]"
+	@touch $(DASHBOARD_STAMP)
+
+dashboard: $(DASHBOARD_STAMP)
+	@echo "Live dashboard: open http://localhost:$(DASHBOARD_PORT)/ (Ctrl+C stops it)"
+	$(VENV)/bin/voila dashboard/classroom.ipynb --no-browser --port=$(DASHBOARD_PORT) \
+		--theme=$(DASHBOARD_THEME)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
