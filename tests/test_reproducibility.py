@@ -167,7 +167,15 @@ def test_no_global_random_calls_in_the_package():
                 names = {n.strip(" ()").split(" as ")[0] for n in match["names"].split(",")}
                 bad = {n for n in names if n and n[0].islower() and n != "default_rng"}
                 offenders += [f"{rel}: imports {n}" for n in sorted(bad)]
+    # One deliberate exception: a tournament worker is a separate process that runs one
+    # team's untrusted code, which may draw from the global generators; it seeds them from the
+    # run's seed and cycle so such entries repeat too. The simulation never reads them.
+    offenders = [o for o in offenders if o not in _ENTRY_SEEDING]
     assert not offenders, "global random state used:\n" + "\n".join(offenders)
+
+
+_ENTRY_SEEDING = {"sim/tournament/worker.py: np.random.seed(",
+                  "sim/tournament/worker.py: random.seed("}
 
 
 def test_the_grep_catches_what_it_should():

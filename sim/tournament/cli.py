@@ -1,0 +1,173 @@
+"""``python -m sim tournament ENTRIES/``: the tournament's command line.
+
+:func:`add_parser` adds the ``tournament`` subcommand to ``python -m sim``'s parser, and
+:func:`main` runs it: the tournament, its folder (:func:`sim.tournament.output.write`), and the
+leaderboard and incidents printed. Bad arguments raise ``ValueError`` (or a
+``sim.errors.CRMLabError`` for a bad scenario), which ``python -m sim`` turns into one line and
+exit status 2; a worker that cannot start at all (the machine, not an entry) prints an error
+and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+from .output import incident_summary, leaderboard_text, write
+from .proxy import FALLBACK_LAST
+from .result import OBJECTIVES
+from .runner import DEFAULT_PRESETS, run_tournament
+from .sandbox import SandboxError
+
+__all__ = ["add_parser", "main"]
+
+_DESCRIPTION = """\
+Run a tournament: every team's strategy, and preset strategies as yardsticks, on the same
+replications of one scenario (common random numbers), ranked by an objective with 95%
+intervals; neighbours whose paired difference is not significant are marked.
+
+ENTRIES/ holds one Python file per team (team name = file stem; files starting with _ or . are
+skipped), each defining strategy(view) -> sim.Actions, the same function as in the exercises.
+
+Each entry runs sandboxed in a worker process of its own: it sees only the observable view of
+its own runs (never the latent truth, the engine or another entry), has --decision-timeout
+seconds per decision and --memory-mb of memory, and may not read other files, write, start
+processes or use the network. A cycle the entry does not decide (an exception, a time-out, a
+memory failure, a crash, invalid actions, a refused operation, a file that does not load) is
+decided by the fallback and recorded in incidents.csv with the reason:
+
+  last      (default) the entry's last valid actions without their campaign lists
+            (retention, cross-sell and win-back contacts); sim.Actions() defaults (no
+            marketing, one agent) before its first valid decision
+  PRESET    a preset decides the cycle, e.g. --fallback transactional
+
+After --max-strikes time-outs, memory failures or crashes in one run (and at once for a file
+that does not load) the entry sits out the rest of the run on the fallback.
+
+Writes OUT/: leaderboard.md, leaderboard.csv, runs.csv, timelines.csv, incidents.csv and
+tournament.json (settings, limits, entries' sha256)."""
+
+_EPILOG = """\
+Examples:
+  python -m sim tournament examples/tournament --replications 10
+  python -m sim tournament entries/ --scenario retail --objective customer_equity \\
+      --horizon-days 730 --presets transactional,full_crm --jobs 2 --out reports/class-cup"""
+
+
+def _number(label: str, minimum: float, whole: bool = False):
+    """An argparse type: a number >= ``minimum`` (a whole one if ``whole``)."""
+    def parse(text: str):
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= minimum):
+            kind = "a whole number" if whole else "a number"
+            raise argparse.ArgumentTypeError(f"{label} {text!r}: must be {kind} >= {minimum:g}")
+        return value
+    return parse
+
+
+def _presets(text: str) -> tuple[str, ...]:
+    from ..strategies import PRESETS
+
+    if text.strip().lower() in ("", "none"):
+        return ()
+    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    unknown = [n for n in names if n not in PRESETS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"--presets {text!r}: unknown {unknown[0]!r}; choose "
+                                         f"from {', '.join(PRESETS)}, or none")
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"--presets {text!r}: a preset appears twice")
+    return names
+
+
+def _fallback(text: str) -> str:
+    from ..strategies import PRESETS
+
+    if text != FALLBACK_LAST and text not in PRESETS:
+        raise argparse.ArgumentTypeError(f"--fallback {text!r}: choose {FALLBACK_LAST} or a "
+                                         f"preset: {', '.join(PRESETS)}")
+    return text
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``tournament`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
+    p = subparsers.add_parser(
+        "tournament", help="run teams' strategy files against each other, sandboxed",
+        description=_DESCRIPTION, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("entries", type=Path, metavar="ENTRIES/",
+                   help="folder of team files, one strategy(view) per .py file")
+    p.add_argument("--scenario", default="classroom", metavar="NAME|PATH",
+                   help="shipped scenario name or a .toml file (default: classroom)")
+    p.add_argument("--replications", type=_number("--replications", 1, True), default=10,
+                   metavar="N", help="runs per team and preset (default: 10)")
+    p.add_argument("--seed", type=_number("--seed", 0, True), default=0, metavar="N",
+                   help="seed of the first replication; the others follow (default: 0)")
+    p.add_argument("--objective", choices=tuple(OBJECTIVES), default="profit",
+                   help="what the leaderboard ranks by: " + "; ".join(
+                       f"{k}: {v}" for k, v in OBJECTIVES.items()).replace("%", "%%")
+                   + " (default: profit)")
+    p.add_argument("--horizon-days", type=_number("--horizon-days", 1, True), default=None,
+                   metavar="D", help="the scenario's horizon changed to D days")
+    p.add_argument("--decision-timeout", type=_number("--decision-timeout", 0.01), default=5.0,
+                   metavar="S", help="wall-clock seconds per decision (default: 5)")
+    p.add_argument("--memory-mb", type=_number("--memory-mb", 64), default=1024.0, metavar="M",
+                   help="memory an entry may use on top of Python, numpy and pandas, MB "
+                        "(default: 1024)")
+    p.add_argument("--presets", type=_presets, default=DEFAULT_PRESETS, metavar="A,B",
+                   help=f"presets playing as yardsticks, or none (default: "
+                        f"{','.join(DEFAULT_PRESETS)})")
+    p.add_argument("--fallback", type=_fallback, default=FALLBACK_LAST, metavar="last|PRESET",
+                   help="what decides a cycle an entry did not (default: last; see above)")
+    p.add_argument("--max-strikes", type=_number("--max-strikes", 1, True), default=3,
+                   metavar="N", help="time-outs, memory failures and crashes in a run before "
+                                     "the entry sits it out (default: 3)")
+    p.add_argument("--jobs", type=_number("--jobs", 1, True), default=1, metavar="N",
+                   help="teams played side by side in worker processes (default: 1); the "
+                        "tables are the same")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="results folder (default: reports/<scenario>-tournament-<seed>)")
+    return p
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the ``tournament`` subcommand with parsed ``args``; returns the exit status."""
+    started = time.perf_counter()
+    try:
+        result = run_tournament(
+            args.entries, args.scenario, replications=args.replications, seed=args.seed,
+            objective=args.objective, horizon_days=args.horizon_days, presets=args.presets,
+            fallback=args.fallback, decision_timeout=args.decision_timeout,
+            memory_mb=args.memory_mb, max_strikes=args.max_strikes,
+            jobs=args.jobs if args.jobs > 1 else None, progress=True)
+    except SandboxError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    name = Path(result.scenario).stem if result.scenario.endswith(".toml") else result.scenario
+    out = args.out or Path("reports") / f"{name}-tournament-{args.seed}"
+    folder = write(result, out)
+    seeds = result.seeds
+    print(f"Tournament on {result.scenario!r}: {len(result.teams)} teams and "
+          f"{len(result.presets)} presets, {len(seeds)} replications (seeds {seeds[0]}-"
+          f"{seeds[-1]}), {result.settings['horizon_days']} days, ranked by {result.objective} "
+          f"(EUR), in {elapsed:.1f} s")
+    print(leaderboard_text(result))
+    summary = incident_summary(result)
+    if summary.empty:
+        print("Incidents: none, every entry decided every cycle.")
+    else:
+        print(f"Incidents: {len(result.incidents)} (all in incidents.csv)")
+        for row in summary.itertuples():
+            runs = f"{row.runs} run{'s' if row.runs != 1 else ''}"
+            print(f"  {row.team}: {row.count} x {row.kind} in {runs}: {str(row.detail)[:160]}")
+            print(f"    fallback: {row.fallback}")
+    print(f"Results written to {folder}/ (leaderboard.md, leaderboard.csv, runs.csv, "
+          "timelines.csv, incidents.csv, tournament.json)")
+    return 0
