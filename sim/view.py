@@ -84,8 +84,7 @@ class FirmView:
     @cached_property
     def kpis(self) -> pd.DataFrame:
         """The timeline so far, one row per finished cycle (a fresh copy, observable columns)."""
-        frame = pd.DataFrame(list(self._kpi_rows))
-        return frame.drop(columns=[k for k in TRUTH_KPIS if k in frame.columns])
+        return pd.DataFrame(list(self._kpi_rows))
 
     @cached_property
     def customers(self) -> pd.DataFrame:
@@ -144,9 +143,7 @@ class FirmView:
         >>> last = view.recent()[-1] if view.recent() else None  # doctest: +SKIP
         >>> last["contacts"] / last["days"]                        # doctest: +SKIP
         """
-        rows = self._kpi_rows[-cycles:] if cycles > 0 else ()
-        return tuple(MappingProxyType({k: v for k, v in row.items() if k not in TRUTH_KPIS})
-                     for row in rows)
+        return self._kpi_rows[-cycles:] if cycles > 0 else ()
 
     @property
     def active_customers(self) -> pd.DataFrame:
@@ -175,7 +172,9 @@ def make_view(model, cycle: int, day: int) -> FirmView:
         budget=sc.budget_per_cycle, segments=sc.segment_names, prices=price_list(sc),
         actions=model.actions, n_active=model.active.n_alive,
         _columns=_customer_columns(model) if reads else None,
-        _kpi_rows=tuple(MappingProxyType(dict(row)) for row in model.ledger.rows),
+        # The truth columns are dropped here, so no part of the view holds them.
+        _kpi_rows=tuple(MappingProxyType({k: v for k, v in row.items() if k not in TRUTH_KPIS})
+                        for row in model.ledger.rows),
         _strategy=model.strategy_name,
     )
 

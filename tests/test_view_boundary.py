@@ -64,6 +64,9 @@ def test_view_shows_only_observable_columns():
             assert name not in customers.columns, name
         for name in TRUTH_KPIS:
             assert name not in kpis.columns, name
+            # Nor anywhere else in the view, private attributes included.
+            assert all(name not in row for row in view._kpi_rows), name
+            assert all(name not in row for row in view.recent(99)), name
         assert view.active_customers["status"].eq("active").all()
         assert len(view.active_customers) == view.n_active
         # The campaign log holds the truth of retention offers: it is not in the view.
