@@ -1,4 +1,5 @@
-"""Command line: ``python -m sim run | compare | sweep | scenarios``.
+"""Command line: ``python -m sim run | compare | sweep | scenarios | exercises | tournament |
+debrief``.
 
 Errors in what the user typed or wrote (unknown scenario, bad TOML, invalid value, bad seed)
 print one line naming the file, the field, the value and what is allowed, and exit with
@@ -85,7 +86,10 @@ def _parser() -> argparse.ArgumentParser:
                "  python -m sim run --scenario classroom --strategy transactional --seed 7\n"
                "  python -m sim compare --strategies transactional,full_crm --replications 30 "
                "--jobs 2\n"
-               "  python -m sim scenarios --fields",
+               "  python -m sim scenarios --fields\n"
+               "  python -m sim exercises release --out release/\n"
+               "  python -m sim tournament entries/ --replications 20\n"
+               "  python -m sim debrief reports/tournament/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"CRM Lab {__version__}")
@@ -158,7 +162,19 @@ def _parser() -> argparse.ArgumentParser:
     scen.add_argument("--fields", action="store_true",
                       help="print every scenario field with its meaning, unit, allowed range, "
                            "classroom default and source")
+    # The classroom commands live with their features; each adds its own subcommand.
+    for module in _classroom_commands():
+        module.add_parser(sub)
     return parser
+
+
+def _classroom_commands():
+    """The modules of ``exercises``, ``tournament`` and ``debrief`` (``add_parser``, ``main``)."""
+    from .exercises import cli as exercises_cli
+    from .tournament import cli as tournament_cli
+    from .tournament import debrief_cli
+
+    return exercises_cli, tournament_cli, debrief_cli
 
 
 def _cmd_run(args) -> int:
@@ -311,8 +327,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return {"run": _cmd_run, "compare": _cmd_compare, "sweep": _cmd_sweep,
-                "scenarios": _cmd_scenarios}[args.command](args)
+        commands = {"run": _cmd_run, "compare": _cmd_compare, "sweep": _cmd_sweep,
+                    "scenarios": _cmd_scenarios}
+        exercises_cli, tournament_cli, debrief_cli = _classroom_commands()
+        commands.update(exercises=exercises_cli.main, tournament=tournament_cli.main,
+                        debrief=debrief_cli.main)
+        return commands[args.command](args)
     except CRMLabError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE

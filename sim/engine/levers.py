@@ -73,9 +73,14 @@ class Levers:
             fcr += self.sc.channels.integration_fcr_boost
         return min(1.0, max(0.0, fcr))
 
-    def _pull_levers(self, actions, day: int) -> None:
-        """Carry out the cycle's campaigns and programme changes (after the ledger opened)."""
-        ids = {name: self._checked_ids(name, getattr(actions, name), day) for name in ID_FIELDS}
+    def _campaign_ids(self, actions, day: int) -> dict[str, np.ndarray]:
+        """The cycle's campaign lists, checked against the customer base before anything of the
+        cycle is applied (a bad id is the strategy's error, reported as such)."""
+        return {name: self._checked_ids(name, getattr(actions, name), day) for name in ID_FIELDS}
+
+    def _pull_levers(self, actions, day: int, ids: dict[str, np.ndarray]) -> None:
+        """Carry out the cycle's campaigns and programme changes (after the ledger opened);
+        ``ids`` are the checked campaign lists (:meth:`_campaign_ids`)."""
         self._loyalty_switch(actions.loyalty, day)
         if actions.loyalty:
             self._loyalty_tiers()

@@ -209,12 +209,13 @@ class Model(Acquisition, Levers):
                         f"{actions!r} in cycle {cycle}: it must return sim.Actions"
                     )
                 actions = actions.validated(sc)
+                campaign_ids = self._campaign_ids(actions, start)
             except Exception as exc:
                 self._strategy_error = exc
                 raise _StrategyFailed from None
             self._apply(actions)
             self.ledger.open_cycle(self, cycle, start)
-            self._pull_levers(actions, start)
+            self._pull_levers(actions, start, campaign_ids)
             yield env.timeout(min(sc.cycle_days, sc.horizon_days - start))
             cycle += 1
 
