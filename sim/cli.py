@@ -9,13 +9,13 @@ status 2, never a traceback. The library never prints; this module does.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import textwrap
 import time
 from pathlib import Path
 
 from . import __version__
+from .argtypes import number
 from .errors import CRMLabError
 
 __all__ = ["main"]
@@ -24,34 +24,8 @@ EXIT_USAGE = 2
 _FIELDS_WIDTH = 100  # wrap the default and source lines of ``scenarios --fields``
 
 
-def _whole(minimum: int, label: str = ""):
-    """An argparse type: a whole number >= ``minimum``; errors start with ``label``."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < minimum:
-            shown = repr(text) if value is None else value  # as typed, or the number read
-            raise argparse.ArgumentTypeError(
-                f"{label}{shown}: must be a whole number >= {minimum}")
-        return value
-    return parse
-
-
-_seed = _whole(0, "--seed ")
-_positive = _whole(1)
-
-
-def _factor(text: str) -> float:
-    """An argparse type: a scale factor, a number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"--scale {text!r}: must be a number > 0")
-    return value
+_seed = number("--seed", 0, whole=True)
+_factor = number("--scale", 0, above=True)
 
 
 def _at_scale(scenario, strategies: list, factor: float | None):
@@ -120,18 +94,20 @@ def _parser() -> argparse.ArgumentParser:
         "compare", help="run several strategies on the same seeds and compare them",
         description="Run several preset strategies on the same seeds (common random numbers) "
                     "and write the tidy table of runs (runs.csv) and a comparison report: "
-                    "means, paired differences to the first strategy with 95%% intervals, and "
+                    "means, paired differences to the first strategy with 95% intervals, and "
                     "which differences are significant.")
     cmp.add_argument("--scenario", default="classroom", metavar="NAME|PATH",
                      help="shipped scenario name or a .toml file (default: classroom)")
     cmp.add_argument("--strategies", required=True, type=_strategy_list, metavar="A,B,...",
                      help=f"comma-separated presets, the first is the baseline: "
                           f"{', '.join(PRESETS)}")
-    cmp.add_argument("--replications", type=_positive, default=30, metavar="N",
+    cmp.add_argument("--replications", type=number("--replications", 1, whole=True),
+                     default=30, metavar="N",
                      help="runs per strategy (default: 30)")
     cmp.add_argument("--seed", type=_seed, default=0, metavar="N",
                      help="seed of the first replication; the others follow (default: 0)")
-    cmp.add_argument("--jobs", type=_positive, default=1, metavar="N",
+    cmp.add_argument("--jobs", type=number("--jobs", 1, whole=True), default=1,
+                     metavar="N",
                      help="worker processes (default: 1)")
     cmp.add_argument("--out", type=Path, default=None, metavar="DIR",
                      help="report folder (default: reports/<scenario>-compare-<seed>)")
@@ -152,7 +128,8 @@ def _parser() -> argparse.ArgumentParser:
                     '  "service.handle_minutes" = [25.0, 35.0]\n',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     swp.add_argument("grid", type=Path, metavar="GRID.toml", help="the grid file")
-    swp.add_argument("--jobs", type=_positive, default=1, metavar="N",
+    swp.add_argument("--jobs", type=number("--jobs", 1, whole=True), default=1,
+                     metavar="N",
                      help="worker processes (default: 1)")
     swp.add_argument("--out", type=Path, default=None, metavar="DIR",
                      help="report folder (default: reports/<grid file name>)")

@@ -239,3 +239,22 @@ def test_bad_scale_and_transactions():
     _assert_clean_error(cli("run", "--scale", "0"), "--scale", "> 0")
     _assert_clean_error(cli("run", "--scale", "big"), "--scale")
     _assert_clean_error(cli("run", "--transactions", "some"), "--transactions", "compact")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["run", "--seed", "-1"], "--seed '-1': must be a whole number >= 0"),
+    (["run", "--scale", "0"], "--scale '0': must be a number > 0"),
+    (["compare", "--strategies", "operational", "--jobs", "two"],
+     "--jobs 'two': must be a whole number >= 1"),
+    (["exercises", "grade", "subs", "--timeout", "0"],
+     "--timeout '0': must be a number of seconds > 0"),
+    (["tournament", "entries", "--replications", "1.5"],
+     "--replications '1.5': must be a whole number >= 1"),
+])
+def test_bad_numbers_are_named_with_what_is_allowed(argv, message, capsys):
+    from sim.cli import _parser
+
+    with pytest.raises(SystemExit) as exit_:
+        _parser().parse_args(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err

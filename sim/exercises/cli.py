@@ -9,38 +9,16 @@ registered exercises. :func:`add_parser` adds the ``exercises`` command to the m
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
+from ..argtypes import number
 from ..errors import CRMLabError
 
 __all__ = ["add_parser", "main"]
 
 EXIT_USAGE = 2
-
-
-def _seconds(text: str) -> float:
-    """An argparse type: a number of seconds > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a number of seconds > 0")
-    return value
-
-
-def _jobs(text: str) -> int:
-    """An argparse type: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--jobs {text!r}: must be a whole number >= 1")
-    return value
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -98,11 +76,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     grd.add_argument("--exercise", default=None, metavar="NAME",
                      help="grade every notebook as this exercise (default: each notebook's "
                           "own, from its metadata, setup cell or file name)")
-    grd.add_argument("--timeout", type=_seconds, default=300.0, metavar="S",
+    grd.add_argument("--timeout", type=number("--timeout", 0, above=True, unit="seconds"),
+                     default=300.0, metavar="S",
                      help="seconds a cell, or checking one answer, may run (default: 300)")
-    grd.add_argument("--notebook-timeout", type=_seconds, default=1800.0, metavar="S",
+    grd.add_argument("--notebook-timeout",
+                     type=number("--notebook-timeout", 0, above=True, unit="seconds"),
+                     default=1800.0, metavar="S",
                      help="seconds all of a notebook's cells may run (default: 1800)")
-    grd.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+    grd.add_argument("--jobs", type=number("--jobs", 1, whole=True), default=1, metavar="N",
                      help="notebooks graded at the same time (default: 1)")
     return parser
 

@@ -11,11 +11,11 @@ and exits with status 1.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
+from ..argtypes import number
 from .output import incident_summary, leaderboard_text, write
 from .proxy import FALLBACK_LAST
 from .result import OBJECTIVES
@@ -57,20 +57,6 @@ Examples:
       --horizon-days 730 --presets transactional,full_crm --jobs 2 --out reports/class-cup"""
 
 
-def _number(label: str, minimum: float, whole: bool = False):
-    """An argparse type: a number >= ``minimum`` (a whole one if ``whole``)."""
-    def parse(text: str):
-        try:
-            value = int(text) if whole else float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and value >= minimum):
-            kind = "a whole number" if whole else "a number"
-            raise argparse.ArgumentTypeError(f"{label} {text!r}: must be {kind} >= {minimum:g}")
-        return value
-    return parse
-
-
 def _presets(text: str) -> tuple[str, ...]:
     from ..strategies import PRESETS
 
@@ -105,19 +91,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="folder of team files, one strategy(view) per .py file")
     p.add_argument("--scenario", default="classroom", metavar="NAME|PATH",
                    help="shipped scenario name or a .toml file (default: classroom)")
-    p.add_argument("--replications", type=_number("--replications", 1, True), default=10,
+    p.add_argument("--replications", type=number("--replications", 1, whole=True), default=10,
                    metavar="N", help="runs per team and preset (default: 10)")
-    p.add_argument("--seed", type=_number("--seed", 0, True), default=0, metavar="N",
+    p.add_argument("--seed", type=number("--seed", 0, whole=True), default=0, metavar="N",
                    help="seed of the first replication; the others follow (default: 0)")
     p.add_argument("--objective", choices=tuple(OBJECTIVES), default="profit",
                    help="what the leaderboard ranks by: " + "; ".join(
                        f"{k}: {v}" for k, v in OBJECTIVES.items()).replace("%", "%%")
                    + " (default: profit)")
-    p.add_argument("--horizon-days", type=_number("--horizon-days", 1, True), default=None,
+    p.add_argument("--horizon-days", type=number("--horizon-days", 1, whole=True), default=None,
                    metavar="D", help="the scenario's horizon changed to D days")
-    p.add_argument("--decision-timeout", type=_number("--decision-timeout", 0.01), default=5.0,
+    p.add_argument("--decision-timeout", type=number("--decision-timeout", 0.01), default=5.0,
                    metavar="S", help="wall-clock seconds per decision (default: 5)")
-    p.add_argument("--memory-mb", type=_number("--memory-mb", 64), default=1024.0, metavar="M",
+    p.add_argument("--memory-mb", type=number("--memory-mb", 64), default=1024.0, metavar="M",
                    help="memory an entry may use on top of Python, numpy and pandas, MB "
                         "(default: 1024)")
     p.add_argument("--presets", type=_presets, default=DEFAULT_PRESETS, metavar="A,B",
@@ -125,10 +111,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         f"{','.join(DEFAULT_PRESETS)})")
     p.add_argument("--fallback", type=_fallback, default=FALLBACK_LAST, metavar="last|PRESET",
                    help="what decides a cycle an entry did not (default: last; see above)")
-    p.add_argument("--max-strikes", type=_number("--max-strikes", 1, True), default=3,
+    p.add_argument("--max-strikes", type=number("--max-strikes", 1, whole=True), default=3,
                    metavar="N", help="time-outs, memory failures and crashes in a run before "
                                      "the entry sits it out (default: 3)")
-    p.add_argument("--jobs", type=_number("--jobs", 1, True), default=1, metavar="N",
+    p.add_argument("--jobs", type=number("--jobs", 1, whole=True), default=1, metavar="N",
                    help="teams played side by side in worker processes (default: 1); the "
                         "tables are the same")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
