@@ -26,6 +26,7 @@ grading tools.
 
 import importlib
 import pkgutil
+import re
 
 from . import first_run  # noqa: F401  (registers exercise 00)
 from .feedback import Feedback, ParamDraws, Params
@@ -50,6 +51,8 @@ __all__ = [
     "setup",
 ]
 
-# Exercise modules register themselves on import: every exNN_<topic> module of this package.
-for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ex")):
+# Exercise modules register themselves on import: every exNN_<topic> module of this package
+# (and only those: a helper module that merely starts with "ex" is not an exercise).
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)
+                      if re.fullmatch(r"ex\d{2}_\w+", m.name)):
     importlib.import_module(f"{__name__}.{_module}")

@@ -27,30 +27,30 @@ Limits: grading runs the students' code with your permissions. The steps above d
 accidents and naive tampering, not a determined attacker (student code can patch the
 simulation itself or read files); grade untrusted submissions in a container or a throwaway
 account.
+
+Modules: this one finds the submissions and turns each into rows of points, and many into a
+gradebook; :mod:`.verdicts` runs steps 1 to 3 for one notebook, in a kernel that
+:mod:`.kernel` drives under its time limits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
-import json
 import math
 import os
 import re
-import secrets
-import shutil
-import subprocess
 import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import CRMLabError
+from .kernel import GradingError
 from .registry import EXERCISES
+from .verdicts import STATUSES, _execute, _Run
+from .verdicts import _verdict as _verdict  # used by the tests of the nonce markers
 
 __all__ = ["COLUMNS", "STATUSES", "Gradebook", "GradingError", "grade_notebook",
            "grade_submissions"]
@@ -58,324 +58,7 @@ __all__ = ["COLUMNS", "STATUSES", "Gradebook", "GradingError", "grade_notebook",
 #: Columns of the gradebook, one row per submitted file and question.
 COLUMNS = ("file", "student", "exercise", "question", "points", "max_points", "status",
            "feedback")
-#: Statuses a row can have.
-STATUSES = ("correct", "incorrect", "not attempted", "timed out", "error")
 _MAX_BYTES = 50_000_000  # a submission larger than this is not a hand-written notebook
-_CAPTURE = 1_000_000  # characters of a grader cell's stdout kept: the verdict is far smaller
-_GRACE = 10  # most seconds an interrupted kernel gets to answer before it is stopped
-# Seconds to wait for a cell's last output after its reply: generous for the grader's own
-# cells (their output is the verdict), short for the student's and the probe (output dropped).
-_IOPUB_GRADER, _IOPUB_STUDENT = 10, 1
-
-
-class GradingError(CRMLabError):
-    """The grading itself cannot run (no submissions, no kernel), as opposed to a bad
-    submission, which only earns zeros."""
-
-
-# -- code the grader runs in the student's kernel, after the student's cells ----------------------
-# Before the student's cells: keep the kernel's stdout, which a notebook may silence.
-_BEFORE = "import sys as _crmlab_sys\n_crmlab_stdout = _crmlab_sys.stdout"
-_HOOKS = """\
-import threading as _crmlab_threading
-
-_crmlab_sys.stdout = _crmlab_stdout
-# Hooks a notebook registered would otherwise run around the grader's cells and see them.
-for _crmlab_callbacks in get_ipython().events.callbacks.values():
-    _crmlab_callbacks.clear()
-_crmlab_sys.settrace(None)
-_crmlab_sys.setprofile(None)
-_crmlab_threading.settrace(None)
-
-
-def _crmlab_describe(err):
-    try:
-        return f"{type(err).__name__}: {err}"[:300]
-    except Exception:
-        return type(err).__name__
-
-
-def _crmlab_emit(nonce, payload):
-    import json
-    _crmlab_sys.stdout.write(f"\\n@@CRMLAB-GRADER-BEGIN-{nonce}@@{json.dumps(payload)}"
-                             f"@@CRMLAB-GRADER-END-{nonce}@@\\n")
-    _crmlab_sys.stdout.flush()
-
-
-def _crmlab_prepare(nonce, expected):
-    import importlib
-    state = {"exercise": None, "student": None, "error": None}
-    try:  # the session is the notebook's claim: which exercise, which student id
-        old = _crmlab_sys.modules.get("sim.exercises.registry")
-        params = None if old is None else old._session.get("params")
-        if params is not None:
-            exercise, student = params.exercise, params.student_id
-            if type(exercise) is not str or not (student is None or type(student) is str):
-                raise TypeError("it holds something other than what exercises.setup made")
-            state["exercise"], state["student"] = exercise, student
-    except Exception as err:
-        state["error"] = f"could not read the exercise session ({_crmlab_describe(err)})"
-    try:  # fresh grading code from disk: nothing the notebook patched survives
-        for name in [m for m in _crmlab_sys.modules
-                     if m == "sim.exercises" or m.startswith("sim.exercises.")]:
-            del _crmlab_sys.modules[name]
-        fresh = importlib.import_module("sim.exercises")
-        name = expected or state["exercise"]
-        if state["error"] is None:
-            if state["exercise"] is None:
-                state["error"] = ("exercises.setup(...) never ran, so the notebook has no "
-                                  "student id or parameters: its setup cell failed or is gone")
-            elif name != state["exercise"]:
-                state["error"] = (f"the notebook was set up for exercise "
-                                  f"{state['exercise']!r}, not {name!r}")
-            else:
-                state["params"] = fresh.EXERCISES[name].params(state["student"])
-                state["grade"] = fresh.grade
-    except Exception as err:
-        state["error"] = f"the grader could not set up ({_crmlab_describe(err)})"
-    globals()["_crmlab_state"] = state
-    _crmlab_emit(nonce, {k: state[k] for k in ("exercise", "student", "error")})
-
-
-def _crmlab_check(nonce, qid):
-    state = _crmlab_state
-    payload = {"question": qid}
-    try:
-        feedback = state["grade"](state["params"], qid, globals().get("answer_" + qid))
-        payload["status"], payload["message"] = str(feedback.status), str(feedback.message)
-    except Exception as err:
-        payload["error"] = f"checking the answer raised {_crmlab_describe(err)}"
-    _crmlab_emit(nonce, payload)
-"""
-
-
-# -- running one notebook -------------------------------------------------------------------------
-@dataclass
-class _Run:
-    """What happened to one submission."""
-
-    exercise: str | None = None
-    student: str | None = None
-    fatal: tuple[str, str] | None = None  # (status, reason) for every question
-    events: dict[int, tuple[str, str]] = field(default_factory=dict)  # cell -> (status, text)
-    verdicts: dict[str, tuple[str, str]] = field(default_factory=dict)  # qid -> (status, text)
-    cells: dict[int, str] = field(default_factory=dict)  # cell number -> source
-
-
-def _head(source: str) -> str:
-    line = next((x.strip() for x in source.splitlines() if x.strip()), "")
-    return line if len(line) <= 40 else line[:37] + "..."
-
-
-class _Kernel:
-    """A fresh kernel for one submission, run cell by cell.
-
-    Only the stdout of the grader's own cells is kept (capped); the student's output is
-    dropped as it arrives, so a notebook that prints gigabytes cannot fill memory. A cell over
-    its time limit is interrupted; a kernel that then does not answer a trivial cell within
-    a grace period is declared stuck.
-    """
-
-    def __init__(self, nonce: str):
-        import nbformat
-        from jupyter_client.kernelspec import KernelSpecManager
-        from jupyter_client.manager import AsyncKernelManager
-        from nbclient import NotebookClient
-
-        class ThisPython(KernelSpecManager):
-            """The grader's own interpreter, whatever kernels are installed elsewhere."""
-
-            def get_kernel_spec(self, kernel_name):
-                import ipykernel.kernelspec as spec
-                return self.kernel_spec_class(resource_dir=spec.RESOURCES,
-                                              **spec.get_kernel_dict())
-
-        kernel = self
-
-        class Client(NotebookClient):
-            def output(self, outs, msg, display_id, cell_index):
-                content = msg.get("content", {})
-                if (kernel.keep_output and msg.get("msg_type") == "stream"
-                        and content.get("name") == "stdout"):
-                    kept = kernel.captured.setdefault(cell_index, [])
-                    if sum(map(len, kept)) < _CAPTURE:
-                        kept.append(str(content.get("text", "")))
-                return None
-
-        self.keep_output = False  # True while the grader's own cells run
-        self.captured: dict[int, list[str]] = {}
-        self._replies: dict[int, dict] = {}
-        self._new_cell = nbformat.v4.new_code_cell
-        self._nb = nbformat.v4.new_notebook()
-        self._km = AsyncKernelManager(kernel_name="crmlab-grader",
-                                      kernel_spec_manager=ThisPython())
-        # On time out nbclient interrupts the kernel and reports this error, named with the
-        # nonce so that no exception a notebook raises can pass for it. (Letting nbclient
-        # raise CellTimeoutError instead leaves that cell's output reader running, and it then
-        # swallows the output of later cells.)
-        self._overtime = f"GraderTimeout{nonce}"
-        self._client = Client(self._nb, km=self._km, allow_errors=True,
-                              on_cell_executed=self._record, interrupt_on_timeout=True,
-                              error_on_timeout={"ename": self._overtime, "evalue": "",
-                                                "traceback": []})
-        self._folder = tempfile.mkdtemp(prefix="crmlab-grade-")
-
-    def _record(self, cell, cell_index, execute_reply):
-        self._replies[cell_index] = (execute_reply or {}).get("content", {})
-
-    async def start(self) -> None:
-        try:  # in a folder of its own: files the notebook writes go nowhere that matters
-            await self._km.start_kernel(cwd=self._folder, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-            await self._client.async_start_new_kernel_client()
-        except Exception as err:
-            raise GradingError(f"could not start a Python kernel to grade in: {err}") from err
-
-    async def stop(self) -> None:
-        if self._client.kc is not None:
-            self._client.kc.stop_channels()
-        with contextlib.suppress(Exception):  # already dead or never started
-            await self._km.shutdown_kernel(now=True)
-        shutil.rmtree(self._folder, ignore_errors=True)
-
-    async def _run(self, source: str, seconds: float, iopub: float) -> tuple[int, str]:
-        from nbclient.exceptions import DeadKernelError
-
-        index = len(self._nb.cells)
-        self._nb.cells.append(self._new_cell(source))
-        self._client.timeout = max(1, math.ceil(seconds))
-        self._client.iopub_timeout = iopub
-        try:
-            await self._client.async_execute_cell(self._nb.cells[index], index)
-        except DeadKernelError:
-            return index, "dead"
-        overtime = self._replies.get(index, {}).get("ename") == self._overtime
-        return index, "timeout" if overtime else "ok"
-
-    async def cell(self, source: str, seconds: float) -> tuple[str, dict, str]:
-        """Run ``source`` for at most ``seconds``.
-
-        Returns ``(outcome, reply, stdout)``: outcome ``"ok"`` (the reply says whether it
-        raised), ``"timeout"`` (interrupted, the kernel is usable), ``"stuck"`` (it ignored
-        the interrupt) or ``"dead"``; stdout only for the grader's own cells.
-        """
-        iopub = _IOPUB_GRADER if self.keep_output else _IOPUB_STUDENT
-        index, outcome = await self._run(source, seconds, iopub)
-        if outcome == "timeout":
-            grace = min(_GRACE, max(seconds, 5))  # a cell cut short still gets 5 s
-            _, probe = await self._run("None", grace, _IOPUB_STUDENT)
-            outcome = {"ok": "timeout", "timeout": "stuck"}.get(probe, probe)
-        return (outcome, self._replies.get(index, {}) if outcome == "ok" else {},
-                "".join(self.captured.get(index, ())))
-
-
-async def _student_cells(kernel: _Kernel, run: _Run, timeout: float,
-                         notebook_timeout: float) -> bool:
-    """Run the submission's code cells; record errors and time-outs. False if it cannot go on."""
-    deadline = time.monotonic() + notebook_timeout
-    for number, source in run.cells.items():
-        left = deadline - time.monotonic()
-        where = f"cell {number} (`{_head(source)}`)"
-        if left <= 0:
-            run.events[number] = ("timed out", f"the notebook ran out of its "
-                                  f"{notebook_timeout:g} s time limit before {where}")
-            continue
-        outcome, reply, _ = await kernel.cell(source, min(timeout, left))
-        over = (f"{where} ran for more than {timeout:g} s and was stopped (an endless loop?)"
-                if timeout <= left else
-                f"the notebook ran out of its {notebook_timeout:g} s time limit in {where}")
-        if outcome == "dead":
-            run.fatal = ("error", f"the Python kernel died in {where}: code that exits or "
-                         "crashes Python stops the whole notebook, so no answer could be graded")
-            return False
-        if outcome == "stuck":
-            run.fatal = ("timed out", f"{over}, and it ignored the interrupt, so the kernel "
-                         "was stopped and no answer could be graded")
-            return False
-        if outcome == "timeout":
-            run.events[number] = ("timed out", over)
-        elif reply.get("status") == "error":
-            text = f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}"
-            run.events[number] = ("error", f"{where} raised {text[:300]}")
-    return True
-
-
-async def _grader_cells(kernel: _Kernel, run: _Run, expected: str | None, nonce: str,
-                        timeout: float) -> None:
-    """Read the session, re-import the checks and grade every question, one cell each."""
-    kernel.keep_output = True
-    for source in (_HOOKS, f"_crmlab_prepare({nonce!r}, {expected!r})"):
-        outcome, reply, stdout = await kernel.cell(source, timeout)
-        if outcome != "ok" or reply.get("status") == "error":
-            detail = {"dead": "the kernel died", "ok": "it raised an error"}.get(
-                outcome, f"it ran for more than {timeout:g} s")
-            run.fatal = ("error", f"the grader could not read the notebook's session "
-                         f"({detail}): the notebook may have changed Python itself")
-            return
-    claim = _verdict(stdout, nonce)
-    if claim is None:
-        run.fatal = ("error", "the grader's output went missing: the notebook may have "
-                     "replaced print or sys.stdout")
-        return
-    run.exercise, run.student = (value if isinstance(value, str) else None
-                                 for value in (claim.get("exercise"), claim.get("student")))
-    if claim.get("error") or run.exercise not in EXERCISES:
-        run.fatal = ("error", str(claim.get("error") or f"the notebook was set up for "
-                                  f"{run.exercise!r}, which this grader does not know"))
-        return
-    questions = EXERCISES[run.exercise].question_ids
-    for qid in questions:
-        outcome, _, stdout = await kernel.cell(f"_crmlab_check({nonce!r}, {qid!r})", timeout)
-        if outcome == "timeout":
-            run.verdicts[qid] = ("timed out", f"checking the answer took more than "
-                                 f"{timeout:g} s (does the function loop?)")
-            continue
-        if outcome in ("dead", "stuck"):
-            reason = ("the kernel died while checking the answer" if outcome == "dead" else
-                      f"checking the answer took more than {timeout:g} s and the kernel was "
-                      "stopped")
-            run.verdicts[qid] = ("error" if outcome == "dead" else "timed out", reason)
-            for rest in questions:
-                run.verdicts.setdefault(rest, ("error", f"not checked: {reason}"))
-            return
-        verdict = _verdict(stdout, nonce)
-        if verdict is None:
-            run.verdicts[qid] = ("error", "the check's output went missing: the notebook may "
-                                 "have replaced print or sys.stdout")
-        elif verdict.get("error") or verdict.get("status") not in STATUSES[:3]:
-            run.verdicts[qid] = ("error", str(verdict.get("error") or "no verdict"))
-        else:
-            run.verdicts[qid] = (verdict["status"], str(verdict.get("message", "")))
-
-
-async def _execute(nb, run: _Run, expected: str | None, timeout: float,
-                   notebook_timeout: float) -> None:
-    """Run the submission's code cells, then the grader's, recording into ``run``."""
-    run.cells = {number: cell.source for number, cell in enumerate(nb.cells, start=1)
-                 if cell.get("cell_type") == "code" and isinstance(cell.get("source"), str)}
-    nonce = secrets.token_hex(16)
-    kernel = _Kernel(nonce)
-    try:
-        await kernel.start()
-        await kernel.cell(_BEFORE, timeout)
-        if await _student_cells(kernel, run, timeout, notebook_timeout):
-            await _grader_cells(kernel, run, expected, nonce, timeout)
-    finally:
-        await kernel.stop()
-
-
-def _verdict(text: str | None, nonce: str) -> dict | None:
-    """The JSON the grader's cell printed between its nonce markers, or None."""
-    text = text or ""
-    found = re.findall(rf"@@CRMLAB-GRADER-BEGIN-{nonce}@@(.*?)@@CRMLAB-GRADER-END-{nonce}@@",
-                       text, flags=re.DOTALL)
-    if len(found) != 1:
-        return None
-    try:
-        payload = json.loads(found[0])
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None
 
 
 # -- from a file to rows --------------------------------------------------------------------------
