@@ -17,7 +17,8 @@ and whether each is significant, and a figure per KPI (``report.html``, ``compar
 ``runs.csv``, ``figures/``).
 
 Everything is written into a temporary folder beside ``folder`` and renamed into place at the
-end, so an interrupted run never leaves a half-written report.
+end (:func:`sim.outputs.staged_folder`), so an interrupted run never leaves a half-written report
+and an earlier report survives a failure.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ import html
 import io
 import json
 import math
-import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +36,7 @@ import pandas as pd
 
 from . import __version__
 from .analytics.comparison import COMPARISON_KPIS, comparison_table
+from .outputs import staged_folder
 from .result import KPI_INFO
 
 __all__ = ["COMPARISON_KPIS", "comparison_table", "write"]
@@ -360,7 +360,8 @@ def write(result_or_runs, folder: str | Path, *, strategy_cli: str | None = None
         One run, a :class:`sim.experiments.Comparison`, or the tidy table of replicated runs
         (``strategy``, ``seed``, KPI columns).
     folder : str or Path
-        Destination folder; its parent is created if needed.
+        Destination folder; its parent is created if needed, and whatever an earlier report
+        left there is replaced whole.
     strategy_cli : str, optional
         How to name the strategy on the command line, for the replay hint (runs only).
     baseline : str, optional
@@ -370,12 +371,14 @@ def write(result_or_runs, folder: str | Path, *, strategy_cli: str | None = None
     -------
     Path
         The report folder.
+
+    Raises
+    ------
+    sim.outputs.OutputFolderError
+        ``folder`` is a file, has no name, or is the current or home folder or above them.
     """
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a report is meant to be shared
-    try:
+    with staged_folder(folder) as tmp:
         if isinstance(result_or_runs, pd.DataFrame):
             _write_comparison(result_or_runs, tmp, baseline)
         elif hasattr(result_or_runs, "runs") and hasattr(result_or_runs, "baseline"):
@@ -386,16 +389,4 @@ def write(result_or_runs, folder: str | Path, *, strategy_cli: str | None = None
                               kpis=cmp.kpis)
         else:
             _write_run(result_or_runs, tmp, strategy_cli)
-        old = None
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            folder.rename(old)
-        tmp.rename(folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder

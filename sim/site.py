@@ -6,7 +6,8 @@ rendered to HTML, and an ``index.html`` made from the course map (``notebooks/RE
 its links pointing at the rendered pages. The folder is a build artifact, never committed.
 
 Everything is written to a temporary folder beside the target and renamed into place at the
-end, so a failed build (a notebook that raises) leaves the previous site as it was.
+end (:func:`sim.outputs.staged_folder`), so a failed build (a notebook that raises) leaves the
+previous site as it was.
 
 Run ``python -m sim.site [--out site] [notebook ...]``.
 """
@@ -16,10 +17,10 @@ from __future__ import annotations
 import argparse
 import html
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
+
+from .outputs import staged_folder
 
 __all__ = ["build", "index_page", "render"]
 
@@ -86,7 +87,8 @@ def build(out: Path | str = ROOT / "site", notebooks=None) -> Path:
     Parameters
     ----------
     out : Path or str
-        The site folder.
+        The site folder; its parent is created if needed, and an earlier site there is
+        replaced whole.
     notebooks : sequence of Path, optional
         Notebooks to render (default: every ``notebooks/*.ipynb``).
 
@@ -94,13 +96,16 @@ def build(out: Path | str = ROOT / "site", notebooks=None) -> Path:
     -------
     Path
         The site folder.
+
+    Raises
+    ------
+    sim.outputs.OutputFolderError
+        ``out`` is a file, has no name, or is the current or home folder or above them.
     """
     out = Path(out).resolve()
     paths = sorted((ROOT / "notebooks").glob("*.ipynb")) if notebooks is None else [
         Path(p).resolve() for p in notebooks]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with staged_folder(out) as work:
         for path in paths:
             print(f"rendering {path.name} ...", flush=True)
             page = _HREF.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"',
@@ -109,12 +114,6 @@ def build(out: Path | str = ROOT / "site", notebooks=None) -> Path:
         course_map = ROOT / "notebooks" / "README.md"
         (work / "index.html").write_text(index_page(course_map.read_text(encoding="utf-8")),
                                          encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        work.rename(out)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return out
 
 

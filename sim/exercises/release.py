@@ -26,7 +26,8 @@ A marker that is unbalanced, nested, or misspelt (``## BEGIN SOLUTION``, ``### b
 solution``) stops the release with the file and the cell named: a misspelt marker would
 otherwise hand the solution out. So does a registered exercise whose student copy does not set
 ``answer_<question id> = None`` for every question, since that is the variable the grader reads.
-Everything is written to a temporary folder beside the output and renamed into place.
+Everything is written to a temporary folder beside the output and renamed into place
+(:func:`sim.outputs.staged_folder`); which folders may be replaced is decided here first.
 """
 
 from __future__ import annotations
@@ -34,13 +35,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import nbformat
 
 from ..errors import CRMLabError
+from ..outputs import staged_folder
 from .registry import EXERCISES
 
 __all__ = ["BLOCKS", "MANIFEST", "ReleaseError", "release", "student_copy"]
@@ -246,10 +246,7 @@ def release(source_dir: str | Path = "exercises", out_dir: str | Path = "release
                                             (_README_BLOCK,), str(readme), strict=False) + "\n",
                               source, out, released)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; student copies are meant to be shared
-    try:
+    with staged_folder(out) as tmp:
         for name, copy in copies.items():
             nbformat.write(copy, tmp / name)
         if readme_text is not None:
@@ -257,16 +254,4 @@ def release(source_dir: str | Path = "exercises", out_dir: str | Path = "release
         manifest = {"written_by": "python -m sim exercises release",
                     "source": str(source), "notebooks": sorted(copies)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

@@ -10,21 +10,21 @@
     folder/tournament.json   scenario, objective, seeds and settings (limits, entries' hashes)
 
 Everything is written into a temporary folder beside ``folder`` and renamed into place at the
-end (as :func:`sim.report.write` does), so an interrupted tournament never leaves a half-written
-folder. :func:`markdown` and :func:`leaderboard_text` give the leaderboard as text for a page
-or a terminal.
+end (:func:`sim.outputs.staged_folder`, as :func:`sim.report.write` does), so an interrupted
+tournament never leaves a half-written folder and an earlier one survives a failure.
+:func:`markdown` and :func:`leaderboard_text` give the leaderboard as text for a page or a
+terminal.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from ..outputs import staged_folder
 from .result import OBJECTIVES, TournamentResult
 
 __all__ = ["incident_summary", "leaderboard_text", "markdown", "write"]
@@ -168,18 +168,21 @@ def write(result: TournamentResult, folder: str | Path) -> Path:
     ----------
     result : TournamentResult
     folder : str or Path
-        Destination; its parent is created if needed.
+        Destination; its parent is created if needed, and an earlier folder there is replaced
+        whole.
 
     Returns
     -------
     Path
         The folder.
+
+    Raises
+    ------
+    sim.outputs.OutputFolderError
+        ``folder`` is a file, has no name, or is the current or home folder or above them.
     """
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; results are meant to be shared
-    try:
+    with staged_folder(folder) as tmp:
         for name in _TABLES:
             getattr(result, name).to_csv(tmp / f"{name}.csv", index=False)
         (tmp / "leaderboard.md").write_text(markdown(result), encoding="utf-8")
@@ -187,16 +190,4 @@ def write(result: TournamentResult, folder: str | Path) -> Path:
                 "seeds": list(result.seeds), "settings": result.settings}
         (tmp / "tournament.json").write_text(json.dumps(meta, indent=2, default=str) + "\n",
                                              encoding="utf-8")
-        old = None
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            folder.rename(old)
-        tmp.rename(folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder

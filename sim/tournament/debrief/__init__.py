@@ -13,8 +13,8 @@ into a folder to open in a browser after the game::
 Figures are embedded in the pages (base64 PNG, as :mod:`sim.report` does), so every page stands
 alone: an instructor can mail a team its page or upload it to the course platform without the
 folder. The PNG copies are for slides. Everything is written to a temporary folder beside
-``folder`` and renamed into place at the end, so a failure leaves no half-written debrief and an
-earlier one untouched.
+``folder`` and renamed into place at the end (:func:`sim.outputs.staged_folder`), so a failure
+leaves no half-written debrief and an earlier one untouched.
 
 Every number on the pages is computed from the result's tables; the only fixed text is the
 course map (section and notebook titles) and the wording of the prompts. A prompt is chosen by a
@@ -35,12 +35,11 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ...outputs import staged_folder
 from ...report import _Figures
 from ..result import TournamentResult
 from .checks import _check, _level
@@ -85,7 +84,8 @@ def write_debrief(result: TournamentResult, folder: str | Path, *,
     result : TournamentResult
         What the tournament produced (:mod:`sim.tournament.result`).
     folder : str or Path
-        Destination folder; its parent is created if needed.
+        Destination folder; its parent is created if needed, and an earlier debrief there is
+        replaced whole.
     title : str, optional
         Title of the class page (default: "Tournament debrief: <scenario>, ranked by
         <objective>").
@@ -103,6 +103,8 @@ def write_debrief(result: TournamentResult, folder: str | Path, *,
         The objective is not one of :data:`sim.tournament.result.OBJECTIVES`, the runs are
         empty, a table lacks a column the debrief reads, the tables disagree on the teams, or
         ``settings["level"]`` is not a confidence level between 0 and 1.
+    sim.outputs.OutputFolderError
+        ``folder`` is a file, has no name, or is the current or home folder or above them.
     """
     _check(result)
     title = title or (f"Tournament debrief: {result.scenario}, ranked by {result.objective}")
@@ -112,10 +114,7 @@ def write_debrief(result: TournamentResult, folder: str | Path, *,
     prompts = class_prompts(result, facts, luck)
     pages = _slugs(result.teams)
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a debrief is meant to be shared
-    try:
+    with staged_folder(folder) as tmp:
         figures = _Figures(tmp)
         (tmp / "index.html").write_text(
             _class_page(result, facts, luck, prompts, pages, figures, title), encoding="utf-8")
@@ -132,25 +131,7 @@ def write_debrief(result: TournamentResult, folder: str | Path, *,
                 "prompts": [p.rule for p in team_prompts(facts, team)]}
         (tmp / "debrief.json").write_text(json.dumps(summary, indent=2) + "\n",
                                           encoding="utf-8")
-        _replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
-
-
-def _replace(tmp: Path, folder: Path) -> None:
-    """Rename ``tmp`` to ``folder``, moving an earlier ``folder`` aside first (as
-    :func:`sim.report.write` does)."""
-    old = None
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        folder.rename(old)
-    tmp.rename(folder)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _jsonable(value):
