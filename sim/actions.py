@@ -65,6 +65,16 @@ class Actions:
     channel_integration : bool
         Integrate the channels on one customer view this cycle: first-contact resolution rises
         in every channel, the call centre included.
+    list_prices : Mapping[str, float]
+        List price of a segment this cycle, as an index on the scenario's reference prices
+        (1 = the reference, 1.1 = 10% dearer; 0.5 to 2); segments not named stay at 1.
+        Customers buy less often at a higher index (``Segment.price_elasticity``) and the
+        price-sensitive leave more readily (``scenario.prices``).
+    discounts : Mapping[int, float]
+        Customer-specific prices this cycle: active customer id -> discount off the list price
+        (fraction 0 to 0.9). Booked as ``cost_discount``; deep discounts for newcomers are a
+        deal loyal customers notice (``scenario.fairness``). A pair list ``[(id, fraction),
+        ...]`` is accepted too.
 
     Contacts, training and the fixed costs of the programme and of collaboration are committed
     spend and must fit the cycle budget; incentives, rewards and discounts are paid as they are
@@ -86,6 +96,8 @@ class Actions:
     self_service: bool = False
     email_service: bool = False
     channel_integration: bool = False
+    list_prices: Mapping[str, float] | tuple = ()
+    discounts: Mapping[int, float] | tuple = ()
 
     def __repr__(self) -> str:
         # Campaign lists run to thousands of ids: show how many and the first few, and leave out
@@ -95,8 +107,10 @@ class Actions:
             value = getattr(self, f.name)
             if value == f.default:
                 continue
-            if f.name in ID_FIELDS:
-                head = ", ".join(map(str, value[:3]))
+            if f.name in (*ID_FIELDS, "discounts"):
+                if isinstance(value, Mapping):
+                    value = tuple(value.items())
+                head = ", ".join(map(str, list(value)[:3]))
                 more = ", ..." if len(value) > 3 else ""
                 value = f"<{len(value)} id{'s' if len(value) != 1 else ''}: {head}{more}>"
             else:
@@ -158,6 +172,8 @@ class Actions:
                 or not 0.0 <= discount <= MAX_WELCOME_DISCOUNT):
             raise ActionsError(f"Actions.welcome_discount = {discount!r}: must be a fraction "
                                f"from 0 to {MAX_WELCOME_DISCOUNT}")
+        list_prices = _list_prices(self.list_prices, known)
+        discounts = _discounts(self.discounts)
         out = dataclasses.replace(
             self,
             **spends,
@@ -165,6 +181,8 @@ class Actions:
             agents=int(agents),
             **{name: bool(getattr(self, name)) for name in SWITCHES},
             welcome_discount=float(discount),
+            list_prices=list_prices,
+            discounts=discounts,
             **{name: _customer_ids(name, getattr(self, name)) for name in ID_FIELDS},
         )
         total = planned_spend(out, scenario)
@@ -180,6 +198,9 @@ class Actions:
 
 #: Actions fields that list customer ids.
 ID_FIELDS = ("retention_offers", "cross_sell", "winback")
+#: Range of a segment's list price index (1 = the scenario's reference prices).
+PRICE_INDEX_RANGE = (0.5, 2.0)
+MAX_DISCOUNT = 0.9
 #: Actions fields that switch a programme, system or channel on or off.
 SWITCHES = ("crm_system", "loyalty", "collaborative", "self_service", "email_service",
             "channel_integration")
@@ -217,6 +238,53 @@ def _customer_ids(name: str, ids) -> tuple[int, ...]:
                                "numbers >= 0 (view.customers.customer_id)")
         out.append(int(v))
     return tuple(dict.fromkeys(out))
+
+
+def _pairs(name: str, value) -> list[tuple]:
+    """A mapping or a list of (key, value) pairs as a list of pairs."""
+    if isinstance(value, Mapping):
+        return list(value.items())
+    if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
+        raise ActionsError(f"Actions.{name} = {value!r}: must be a mapping (or a list of pairs)")
+    pairs = []
+    for item in value:
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise ActionsError(f"Actions.{name} contains {item!r}: must be (key, value) pairs")
+        pairs.append(tuple(item))
+    return pairs
+
+
+def _fraction(name: str, key, value, lo: float, hi: float, what: str) -> float:
+    if (isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value) or not lo <= value <= hi):
+        raise ActionsError(f"Actions.{name}[{key!r}] = {value!r}: must be {what} from {lo:g} "
+                           f"to {hi:g}")
+    return float(value)
+
+
+def _list_prices(value, segments: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """Canonical list prices: (segment, index) pairs in the scenario's segment order."""
+    given = {}
+    for seg, index in _pairs("list_prices", value):
+        seg = str(seg) if isinstance(seg, np.str_) else seg
+        if seg not in segments:
+            raise ActionsError(f"Actions.list_prices names {seg!r}: segments are "
+                               f"{', '.join(segments)}")
+        given[seg] = _fraction("list_prices", seg, index, *PRICE_INDEX_RANGE, "a price index")
+    return tuple((seg, given[seg]) for seg in segments if seg in given)
+
+
+def _discounts(value) -> tuple[tuple[int, float], ...]:
+    """Canonical discounts: (customer id, fraction) pairs in increasing id order."""
+    given = {}
+    for cid, fraction in _pairs("discounts", value):
+        if (isinstance(cid, bool | np.bool_) or not isinstance(cid, numbers.Integral)
+                or cid < 0):
+            raise ActionsError(f"Actions.discounts names {cid!r}: customer ids are whole "
+                               "numbers >= 0 (view.customers.customer_id)")
+        given[int(cid)] = _fraction("discounts", int(cid), fraction, 0.0, MAX_DISCOUNT,
+                                    "a fraction")
+    return tuple(sorted(given.items()))
 
 
 def price_list(scenario) -> Mapping[str, float]:

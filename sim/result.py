@@ -17,9 +17,13 @@ KPI definitions, used everywhere (notebooks, reports, experiments):
 * **top-20% revenue share** = share of all revenue of the run brought by the 20% of customers
   who brought most;
 * **service level** = share of contacts answered within ``service.wait_target_minutes``;
-* **online share** = share of service requests answered by web self-service or e-mail
-  instead of a call;
-* **service cost per request** = (agents + self-service + e-mail) / service requests, EUR.
+* **online share** = share of service requests made by web self-service or e-mail rather
+  than by a call (the first channel a customer used; an unresolved online contact may still
+  end in a call, counted in the timeline's ``escalations``);
+* **service cost per request** = (agents + self-service + e-mail) / service requests, EUR;
+* **price index** = what customers paid (list prices less discounts) / what the same purchases
+  cost at the scenario's reference prices (1 for a firm that never changed its prices);
+* **discount cost** = the customer-specific discounts given, EUR (revenue is at list prices).
 """
 
 from __future__ import annotations
@@ -74,8 +78,10 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "service_level": ("Answered within the target wait", "share", "{:.1%}"),
     "first_contact_resolution": ("First-contact resolution", "share", "{:.1%}"),
     "requests": ("Service requests (all channels)", "requests", "{:,.0f}"),
-    "online_share": ("Requests answered online (web or e-mail)", "share", "{:.1%}"),
+    "online_share": ("Requests made online (web or e-mail) first", "share", "{:.1%}"),
     "service_cost_per_request": ("Service cost per request", "EUR/request", "{:,.2f}"),
+    "price_index": ("Price paid against the reference prices", "index", "{:.3f}"),
+    "discount_cost": ("Customer-specific discounts", "EUR", "{:,.0f}"),
     "satisfaction_end": ("Mean satisfaction at the end (ground truth)", "0-1", "{:.3f}"),
     "retention_offers": ("Retention offers made", "offers", "{:,.0f}"),
     "retention_cost": ("Cost of retention offers", "EUR", "{:,.0f}"),
@@ -187,6 +193,7 @@ class Result:
         new = cu[cu["channel"] != "initial"]
         answered = sv[sv["answered"]]
         requests = tl["requests"].sum()
+        # Made online first (some of these end in a call: see escalations).
         online = tl["web_contacts"].sum() + tl["email_contacts"].sum()
         return {
             "customers_start": int((cu["channel"] == "initial").sum()),
@@ -217,6 +224,8 @@ class Result:
             "service_cost_per_request": _ratio(
                 tl["cost_agents"].sum() + tl["cost_self_service"].sum() + tl["cost_email"].sum(),
                 requests),
+            "price_index": _price_index(tl),
+            "discount_cost": float(tl["cost_discount"].sum()),
             "satisfaction_end": float(tl["satisfaction"].iloc[-1]),
             **self._campaign_kpis(),
         }
@@ -494,6 +503,19 @@ def _stored_scenario(info: dict, where: Path):
             f"is {__version__}); pass scenario=Scenario.load(...) or scenario=None to "
             f"Result.load to read the tables anyway", field=err.field, source=str(where),
         ) from None
+
+
+def _price_index(tl: pd.DataFrame) -> float:
+    """The run's price index: each cycle's index weighted by its revenue at reference prices."""
+    index = tl["price_index"].to_numpy(dtype=float)
+    paid = (tl["revenue"] - tl["cost_discount"]).to_numpy(dtype=float)
+    ok = np.isfinite(index) & (index > 0)
+    if not ok.any():
+        return math.nan
+    if (index[ok] == 1.0).all():
+        return 1.0
+    reference = paid[ok] / index[ok]
+    return _ratio(paid[ok].sum(), reference.sum())
 
 
 def _ratio(num: float, den: float) -> float:

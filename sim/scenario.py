@@ -28,6 +28,7 @@ from .fields import Record, build, param, set_path, to_plain
 from .fields import field_table as _field_table
 from .scenario_channels import Channels
 from .scenario_files import SCENARIO_DIR, available, read
+from .scenario_prices import PRICE_SOURCES, Prices
 
 __all__ = [
     "SCENARIO_DIR",
@@ -39,6 +40,7 @@ __all__ = [
     "Loyalty",
     "MassMarketing",
     "People",
+    "Prices",
     "RetentionOffers",
     "Satisfaction",
     "Scenario",
@@ -196,6 +198,11 @@ class Segment(Record):
         "fraction", "share of service requests sent by e-mail when the firm offers it",
         lo=0, hi=1,
         source=_CHANNEL_PREFERENCE,
+    )
+    price_elasticity: float = param(
+        "dimensionless", "how purchases respond to price: a customer paying the price index p "
+        "buys at p ** -price_elasticity times the usual rate", lo=0, hi=10,
+        source=PRICE_SOURCES,
     )
 
     def __post_init__(self):
@@ -659,6 +666,7 @@ class Scenario(Record):
     word_of_mouth: WordOfMouth = param("", "word of mouth")
     service: Service = param("", "service centre")
     channels: Channels = param("", "web self-service and e-mail, besides the service centre")
+    prices: Prices = param("", "how prices move churn")
     satisfaction: Satisfaction = param("", "satisfaction dynamics")
     competitors: Competitors = param("", "competitor offers")
     retention: RetentionOffers = param("", "retention offers")

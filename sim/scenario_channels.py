@@ -31,7 +31,8 @@ _GARTNER_COST = (
 )
 _GARTNER_RESOLUTION = (
     "Gartner (2019): only 9% of customers resolve their issue completely in self-service; the "
-    "split by complexity is a teaching assumption (vary it)"
+    "classroom's rates resolve about 30% of web contacts, and the split by complexity is a "
+    "teaching assumption (vary it)"
 )
 _SUPEROFFICE = (
     "SuperOffice customer service benchmark (2018): companies that answer e-mail take 12 hours "

@@ -112,6 +112,7 @@ def test_costs_are_booked_per_contact_and_per_cycle(both):
     total = tl[[c for c in tl.columns if c.startswith("cost_") and c != "cost_total"]]
     assert np.allclose(tl["profit"], tl["revenue"] - total.sum(axis=1))
     s = both.summary()
+    # The first channel of each request: online ones count even when they end in a call.
     assert s["online_share"] == pytest.approx((web + tl["email_contacts"].sum())
                                               / tl["requests"].sum())
 

@@ -70,6 +70,9 @@ def segments(draw):
             "referral": draw(floats(0.0, 20.0)),
             "patience_minutes": draw(floats(0.1, 30.0)),
             **_channel_preferences(draw),
+            # (a cut to half price at elasticity e multiplies purchases by 2 ** e: kept to a
+            # range whose runs stay quick)
+            "price_elasticity": draw(floats(0.0, 4.0)),
         })
     return out
 
@@ -139,6 +142,7 @@ def scenarios(draw):
         "integration_fcr_boost": draw(floats(0.0, 1.0)),
         "integration_cost_per_cycle": draw(floats(0.0, 5_000.0)),
     }
+    d["prices"] = {"churn_effect": draw(floats(0.0, 20.0))}
     competitors_on = draw(st.booleans())
     d["competitors"] = {"waves_per_year": draw(floats(0.5, 24.0)) if competitors_on else 0.0,
                         "reach": draw(floats(0.0, 1.0)),
@@ -182,7 +186,11 @@ class RandomStrategy:
                 winback=rnd.sample(lost, min(len(lost), rnd.randint(0, 20))),
                 loyalty=rnd.random() < 0.5, collaborative=rnd.random() < 0.5,
                 training_spend=rnd.choice([0.0, 500.0]),
-                welcome_discount=rnd.choice([0.0, 0.2]))
+                welcome_discount=rnd.choice([0.0, 0.2]),
+                list_prices={seg: rnd.uniform(0.7, 1.5) for seg in names
+                             if rnd.random() < 0.5},
+                discounts={cid: rnd.uniform(0.0, 0.9)
+                           for cid in rnd.sample(active, min(len(active), rnd.randint(0, 20)))})
         # The levers go first if the plan does not fit.
         if planned_spend(actions, self.sc) > view.budget:
             actions = actions.replace(retention_offers=(), cross_sell=(), winback=(),
@@ -284,12 +292,17 @@ def check_invariants(sc: Scenario, result, strategy: RandomStrategy) -> None:
     seg_cost = cu["segment"].map({s.name: s.cost_per_purchase for s in sc.segments}).astype(float)
     np.testing.assert_allclose(cu["cost_to_serve"], cu["purchases"] * seg_cost,
                                rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(cu["margin"], cu["revenue"] * seg_margin - cu["cost_to_serve"],
-                               rtol=1e-9, atol=1e-6)
+    if tl["price_index"].eq(1.0).all():  # reference prices: revenue x margin is the margin
+        np.testing.assert_allclose(cu["margin"],
+                                   cu["revenue"] * seg_margin - cu["cost_to_serve"],
+                                   rtol=1e-9, atol=1e-6)
+    else:  # list prices move revenue, not the cost of goods; discounts come off the margin
+        assert tl["cost_discount"].ge(0).all()
     np.testing.assert_allclose(tl["cost_serve"].sum(), cu["cost_to_serve"].sum(),
                                rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(total - tl["cost_goods"].sum() - tl["cost_serve"].sum(),
-                               cu["margin"].sum(), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(total - tl["cost_goods"].sum() - tl["cost_serve"].sum()
+                               - tl["cost_discount"].sum(), cu["margin"].sum(),
+                               rtol=1e-9, atol=1e-6)
 
     # -- service --------------------------------------------------------------------------------
     waits, handles = sv["wait_minutes"].dropna(), sv["handle_minutes"].dropna()

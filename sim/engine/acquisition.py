@@ -148,6 +148,7 @@ class Acquisition:
                         purchase_clock=m.purchase_clock[persons], start=start,
                         seg_sat=self.seg_sat, price_sens=self.seg_price_sens,
                         referral=self.seg_referral)
+        self._price_new_rows(ids, start)
         if self.actions.loyalty:
             self._enrol(ids, start)
 

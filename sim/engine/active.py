@@ -40,6 +40,9 @@ class ActiveSet:
         # the next threshold, divided by the rate, is simply added to the time.
         "clock": float, "buy_at": float, "rate": float, "price_sens2": float,
         "voice0": float, "voice2": float,
+        # Prices (sim/engine/pricing.py): the index the customer pays, and the factors it puts
+        # on the purchase rate (already in ``rate``) and on the hazard (in ``bh``).
+        "price": float, "price_rate": float, "price_haz": float,
         # Scratch of the daily step: today's hazard and its satisfaction factor. A newcomer's
         # hazard is its baseline (no deviation, no pressure) until its first step. ``voice``:
         # scratch for word of mouth (a fresh array a day costs page faults in large markets).
@@ -88,6 +91,7 @@ class ActiveSet:
         self.press[rows] = 0.0
         self.bh[rows] = self.h[rows] = self.base_h[rows] = base_h
         self.offer_mult[rows] = self.loyal_mult[rows] = 1.0
+        self.price[rows] = self.price_rate[rows] = self.price_haz[rows] = 1.0
         self.member[rows] = self.lifted[rows] = False
         self.cum_h[rows] = 0.0
         self.clock[rows] = churn_clock
@@ -115,7 +119,8 @@ class ActiveSet:
 
     def rehazard(self, rows) -> None:
         """Recompute the working hazard of ``rows`` after a lever's multiplier changed."""
-        self.bh[rows] = self.base_h[rows] * self.offer_mult[rows] * self.loyal_mult[rows]
+        self.bh[rows] = (self.base_h[rows] * self.offer_mult[rows] * self.loyal_mult[rows]
+                         * self.price_haz[rows])
 
     def set_rate(self, rows: np.ndarray, rate: np.ndarray, now: float) -> None:
         """Change the purchase rate of ``rows`` from ``now`` on (purchases/day).

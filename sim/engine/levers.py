@@ -215,10 +215,14 @@ class Levers:
 
     # -- fairness ---------------------------------------------------------------------------------
     def _fairness(self, actions, day: int) -> None:
-        """A welcome deal far above what loyal customers get lowers their satisfaction."""
+        """A welcome deal (or newcomers' discounts) far above what loyal customers get lowers
+        their satisfaction."""
         lo, fair = self.sc.loyalty, self.sc.fairness
         benefit = lo.reward_rate * (1.0 - lo.breakage) if actions.loyalty else 0.0
-        self.fairness_gap = actions.welcome_discount - benefit
+        # Customer-specific prices count too: discounts newcomers get are a deal like the
+        # welcome discount, and discounts loyal customers get are part of their benefit.
+        newcomer, loyal = self._newcomer_and_loyal_discounts(day)
+        self.fairness_gap = max(actions.welcome_discount, newcomer) - (benefit + loyal)
         excess = self.fairness_gap - fair.tolerance
         if excess <= 0 or fair.penalty == 0:
             return
@@ -249,7 +253,9 @@ class Levers:
             c.products[won] += 1
             c.spend[won] *= 1.0 + cs.spend_lift
             a.set_rate(rows, a.rate[rows] * (1.0 + cs.rate_lift), float(day))
-            c.rate[won] = a.rate[rows]
+            # The customer's own habit, without the price in force (a second life or a new
+            # price starts from it).
+            c.rate[won] = a.rate[rows] / a.price_rate[rows]
 
     # -- win-back ---------------------------------------------------------------------------------
     def _winback(self, ids: np.ndarray, day: int, collaborative: bool) -> None:
@@ -277,6 +283,7 @@ class Levers:
                         purchase_clock=self.rng_offers.exponential(1.0, won.size),
                         start=float(day), seg_sat=self.seg_sat,
                         price_sens=self.seg_price_sens, referral=self.seg_referral)
+        self._price_new_rows(won, float(day))
         if self.actions.loyalty:
             self._enrol(won, float(day))
         self.n_lost -= won.size  # lost_total counts the customers lost now

@@ -36,6 +36,7 @@ from .fifo import BatchedCentre
 from .gcpause import relaxed_gc
 from .levers import Levers
 from .market import ACTIVE, LOST, CustomerBase, Market
+from .pricing import Pricing
 from .record import Ledger, build_result
 from .service import ServiceCentre
 
@@ -75,7 +76,7 @@ def run(scenario, strategy, *, seed: int | None = None, transactions: str = "ful
         return Model(scenario, strategy, seed=seed, transactions=transactions).simulate()
 
 
-class Model(Acquisition, Levers):
+class Model(Acquisition, Levers, Pricing):
     """One run: the environment, the market, the customer base, the service centre, the books."""
 
     def __init__(self, scenario, strategy, *, seed: int, transactions: str = "full"):
@@ -126,6 +127,7 @@ class Model(Acquisition, Levers):
         self.discount_per_day = math.log1p(sc.annual_discount_rate) / 365.0
 
         self._init_levers()
+        self._init_pricing()
 
         self.cust = CustomerBase(capacity=max(1024, 2 * sc.initial_customers))
         self.active = ActiveSet(capacity=max(1024, 2 * sc.initial_customers))
@@ -210,10 +212,13 @@ class Model(Acquisition, Levers):
                     )
                 actions = actions.validated(sc)
                 campaign_ids = self._campaign_ids(actions, start)
+                discount_ids = self._checked_ids(
+                    "discounts", tuple(cid for cid, _ in actions.discounts), start)
             except Exception as exc:
                 self._strategy_error = exc
                 raise _StrategyFailed from None
             self._apply(actions)
+            self._set_prices(actions, start, discount_ids)
             self.ledger.open_cycle(self, cycle, start)
             self._pull_levers(actions, start, campaign_ids)
             yield env.timeout(min(sc.cycle_days, sc.horizon_days - start))
@@ -346,13 +351,25 @@ class Model(Acquisition, Levers):
             amount[fixed] = count[fixed] * spend[fixed]
         serve = count * self.seg_cost[seg]
         gross = amount * self.seg_margin[seg]
-        margin = gross - serve
+        if self.pricing:
+            # At the reference prices ``amount`` is the revenue; the list price scales it, the
+            # discount is a cost, and the goods cost what they cost at the reference.
+            goods = amount - gross
+            self.ledger.add("revenue_reference", float(amount.sum()))
+            amount, discount = self._priced(ids, seg, amount)
+            margin = amount - goods - discount - serve
+            self.ledger.add("cost_discount", float(discount.sum()))
+            paid = amount - discount
+        else:
+            margin = gross - serve
+            goods = amount - gross
+            paid = amount
         # Per-customer totals are settled from these chunks when a view or the result needs
         # them (Ledger.settle), not every day.
-        self.ledger.book_sales(ids, count, amount, serve, margin, amount - gross, day)
+        self.ledger.book_sales(ids, count, amount, serve, margin, goods, day)
         act = self.actions
         if act.loyalty:
-            self._loyalty_rewards(ids, amount)
+            self._loyalty_rewards(ids, paid)
         if n_new and act.welcome_discount > 0:
             self.ledger.add("cost_welcome", float(amount[-n_new:].sum()) * act.welcome_discount)
         # Service requests: each purchase leads to one with the segment's probability, arriving
@@ -385,7 +402,7 @@ class Model(Acquisition, Levers):
         a.write_back(c, rows)
         c.hazard[ids] = hazard
         c.sat_factor[ids] = f
-        c.lever_factor[ids] = a.offer_mult[rows] * a.loyal_mult[rows]
+        c.lever_factor[ids] = a.offer_mult[rows] * a.loyal_mult[rows] * a.price_haz[rows]
         c.lost_day[ids] = when
         # The first loss stays on record through any second life (retention curves count a
         # customer as retained until it).

@@ -22,7 +22,7 @@ TRANSACTION_LOGS = ("full", "compact", "none")
 COST_COLUMNS = ("cost_goods", "cost_serve", "cost_mass", "cost_targeted", "cost_agents",
                 "cost_crm_system", "cost_training", "cost_retention", "cost_loyalty",
                 "cost_cross_sell", "cost_winback", "cost_collaboration", "cost_welcome",
-                "cost_self_service", "cost_email", "cost_integration")
+                "cost_self_service", "cost_email", "cost_integration", "cost_discount")
 _COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral",
            "acquired_partner", "lost", "purchases", "requests", "competitor_waves",
            "offers_sent", "offers_accepted", "cross_sell_contacts", "cross_sell_accepted",
@@ -98,7 +98,7 @@ class Ledger:
             self._log[name].append(values.astype(dtype, copy=False))
 
     def open_cycle(self, model, cycle: int, start: int) -> None:
-        self.acc = dict.fromkeys((*_COUNTS, "revenue", *COST_COLUMNS), 0.0)
+        self.acc = dict.fromkeys((*_COUNTS, "revenue", "revenue_reference", *COST_COLUMNS), 0.0)
         self.cycle, self.start, self.open = cycle, start, True
         self.active_start = model.active.n_alive
         self.actions = model.actions
@@ -157,6 +157,14 @@ class Ledger:
         row.update({k: int(acc[k]) for k in _COUNTS if k != "acquired_initial"})
         row["churn_rate"] = acc["lost"] / self.active_start if self.active_start else np.nan
         row["revenue"] = acc["revenue"]
+        # What customers paid (list prices less discounts) against the same purchases at the
+        # scenario's reference prices: 1 for a firm that never changed its prices.
+        if model.pricing:
+            row["price_index"] = ((acc["revenue"] - acc["cost_discount"])
+                                  / acc["revenue_reference"] if acc["revenue_reference"]
+                                  else np.nan)
+        else:
+            row["price_index"] = 1.0
         row.update({k: acc[k] for k in COST_COLUMNS})
         row["cost_total"] = sum(acc[k] for k in COST_COLUMNS)
         row["profit"] = acc["revenue"] - row["cost_total"]
@@ -165,6 +173,7 @@ class Ledger:
                    loyalty=act.loyalty, collaborative=act.collaborative,
                    welcome_discount=act.welcome_discount, self_service=act.self_service,
                    email_service=act.email_service, channel_integration=act.channel_integration,
+                   discounted_customers=len(act.discounts),
                    adoption=model.adoption,
                    fcr_target=model.centre.fcr, fairness_gap=model.fairness_gap)
         # Contacts are logged when they arrive, so the rows since the last close are exactly
