@@ -79,6 +79,11 @@ def test_the_examples_play_a_full_tournament(result):
         assert totals[(row.team, row.replication)] == pytest.approx(row.profit)
     s = result.settings
     assert s["replications"] == 2 and s["horizon_days"] == HORIZON and s["fallback"] == "last"
+    assert s["seed"] == 11 and s["seed_source"] == "given"
+    layers = s["confinement"]
+    assert {"audit_hook", "resource_limits"} <= set(layers["active"])
+    assert set(layers["layers"]) == set(layers["active"])
+    assert all(isinstance(why, str) and why for why in layers["missing"].values())
     assert set(s["entries"]) == set(TEAMS)
     assert all(len(info["sha256"]) == 64 for info in s["entries"].values())
     assert "RLIMIT_AS" in s["sandbox_limits"]
@@ -230,7 +235,9 @@ def test_write_and_the_command_line(tmp_path, capsys):
                               "--horizon-days", "60", "--presets", "transactional",
                               "--seed", "5", "--out", str(out), "--decision-timeout", "5"])
     assert tournament_cli.main(args) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert "seed 5 is small enough for an entry to find" in captured.err
     assert "service_first" in printed and "broken" in printed and "transactional" in printed
     assert "2 x error" in printed and "ValueError: oops" in printed
     files = sorted(p.name for p in out.iterdir())
@@ -247,6 +254,7 @@ def test_write_and_the_command_line(tmp_path, capsys):
     assert not (out / "stale.txt").exists()  # the folder was replaced whole
     meta = pd.read_json(out / "tournament.json", typ="series")
     assert meta["objective"] == "profit" and list(meta["seeds"]) == [5]
+    assert "Seed 5: replay this tournament with --seed 5" in printed
     with pytest.raises(SystemExit):
         parser.parse_args(["tournament", str(entries), "--presets", "nosuch"])
     with pytest.raises(SystemExit):
@@ -295,3 +303,55 @@ def test_write_replaces_a_folder_whole(result, tmp_path):
     assert not (out / "extra.txt").exists()
     pd.testing.assert_frame_equal(pd.read_csv(out / "leaderboard.csv")[["team", "rank"]],
                                   result.leaderboard[["team", "rank"]])
+
+
+def test_the_default_seed_is_fresh_printed_and_replays(tmp_path, capsys, monkeypatch):
+    """Without --seed a fresh seed is drawn, printed, recorded and used for the folder name;
+    giving it back replays the tournament exactly."""
+    import argparse
+    import json
+
+    entries = tmp_path / "entries"
+    entries.mkdir()
+    shutil.copy(EXAMPLES / "growth_first.py", entries / "growth_first.py")
+    monkeypatch.chdir(tmp_path)
+    parser = argparse.ArgumentParser(prog="python -m sim")
+    tournament_cli.add_parser(parser.add_subparsers(dest="command"))
+    common = [str(entries), "--replications", "1", "--horizon-days", "30", "--presets", "none"]
+    assert tournament_cli.main(parser.parse_args(["tournament", *common])) == 0
+    printed = capsys.readouterr()
+    folders = list((tmp_path / "reports").iterdir())
+    assert len(folders) == 1
+    meta = json.loads((folders[0] / "tournament.json").read_text())
+    seed = meta["settings"]["seed"]
+    assert meta["seeds"] == [seed] and seed >= 2**32 and folders[0].name.endswith(str(seed))
+    assert meta["settings"]["seed_source"].startswith("fresh")
+    assert f"replay this tournament with --seed {seed}" in printed.out
+    assert "small enough" not in printed.err
+    again = tmp_path / "again"
+    assert tournament_cli.main(parser.parse_args(
+        ["tournament", *common, "--seed", str(seed), "--out", str(again)])) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again / "runs.csv"),
+                                  pd.read_csv(folders[0] / "runs.csv"))
+    assert tournament_cli.main(parser.parse_args(
+        ["tournament", *common, "--seed", "3", "--out", str(again)])) == 0
+    assert "seed 3 is small enough for an entry to find" in capsys.readouterr().err
+
+
+def test_details_entries_write_are_plain_text_in_the_markdown_page(result):
+    """Team names and incident details come from entries: in leaderboard.md they can neither
+    break the table nor add links, HTML or emphasis."""
+    from dataclasses import replace
+
+    from sim.tournament.output import markdown
+
+    hostile = "x|y\n# head *b* _i_ [link](http://evil) <img src=x onerror=alert(1)> `c`"
+    incidents = pd.DataFrame([{"team": "growth_first", "replication": 0, "cycle": 0,
+                               "kind": "error", "detail": hostile, "fallback": "f|g"}])
+    page = markdown(replace(result, incidents=incidents))
+    row = next(line for line in page.splitlines()
+               if line.startswith("| growth\\_first | error"))
+    assert row.count(" | ") == 5  # six cells, none added by the detail
+    assert "<img" not in page and "&lt;img src=x onerror=alert\\(1\\)&gt;" in row
+    assert "\\[link\\]\\(http://evil\\)" in row and "\\*b\\*" in row
+    assert "\\# head" in row and "\\`c\\`" in row and "f\\|g" in row

@@ -5,15 +5,22 @@ memory bomb, exceptions, reading another team's file, writing, starting processe
 killing the tournament, reaching for the truth, garbage answers, files that do not load. For
 each: the tournament finishes, the incident is recorded with the right kind, the fallback
 decided the cycles, and the honest team's runs are exactly what they are without the others.
+
+Then the attacks on the sandbox itself: overwriting the fork_exec stub's closure, walking a
+refusal's traceback into the audit hook's frame, rebinding the guard module's globals, cffi,
+CPython's test modules, reloading _posixsubprocess and paths that change after the check; each
+must still fail to read another entry's file, with the audit hook alone and with the
+operating-system layers. The operating system's confinement is checked on its own (no hook),
+and an entry that hunts for its run's seed to replay the market must find nothing.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import textwrap
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +28,7 @@ import pytest
 
 import sim
 from sim.tournament import run_tournament
+from sim.tournament.wire import view_payload
 from sim.view import OBSERVABLE_COLUMNS, TRUTH_KPIS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "tournament"
@@ -108,6 +116,13 @@ def _gallery(tmp: Path) -> dict[str, str]:
         "garbage_keys": "def strategy(view):\n    return {'mass_spend': 1_000.0, 'bribe': 1}\n",
         "garbage_ids": "import sim\n\ndef strategy(view):\n"
                        "    return sim.Actions(retention_offers=(10**9,))\n",
+        "garbage_discount": "import sim\n\ndef strategy(view):\n"
+                            "    return sim.Actions(agents=2, discounts={10**9: 0.1})\n",
+        "pricer": ("import sim\n\ndef strategy(view):\n"
+                   "    ids = view.active_customers['customer_id'][:5]\n"
+                   "    return sim.Actions(agents=2, mass_spend=5_000.0,\n"
+                   "                       list_prices={'high_maintenance': 1.5},\n"
+                   "                       discounts={int(i): 0.1 for i in ids})\n"),
         "nameless": "import sim\n\ndef strateg(view):\n    return sim.Actions()\n",
         "syntax": "def strategy(view)\n    return None\n",
     }
@@ -233,26 +248,29 @@ def test_a_worker_that_garbles_the_pipe_is_restarted(gallery, defaults_run):
     assert "broke the message framing" in incidents["detail"][0]
 
 
-def test_a_background_thread_is_stopped_by_the_cpu_backstop():
-    """An entry that leaves a thread spinning after it answered is killed when its worker's
-    CPU time runs out; the next cycle reports it and restarts the worker."""
-    from sim.tournament.sandbox import Sandbox
-    from sim.tournament.wire import view_payload
-
+def _views(horizon_days: int = 60, seed: int = 1) -> list:
     views = []
-    sim.run(SC.replace(horizon_days=60), lambda v: views.append(v) or sim.Actions(), seed=1)
-    source = ("import threading\nimport sim\n\ndef spin():\n    while True:\n        pass\n\n"
-              "def strategy(view):\n    threading.Thread(target=spin, daemon=True).start()\n"
-              "    return sim.Actions()\n")
+    sim.run(SC.replace(horizon_days=horizon_days), lambda v: views.append(v) or sim.Actions(),
+            seed=seed)
+    return views
+
+
+def test_a_worker_that_uses_up_its_cpu_time_is_stopped_by_the_backstop():
+    """Decisions within the time limit that add up to more CPU than the worker's life allows:
+    the kernel stops the worker (SIGXCPU), the cycle reports it and the worker restarts."""
+    from sim.tournament.sandbox import Sandbox, entry_key
+
+    views = _views()
+    source = ("import time\nimport sim\n\ndef strategy(view):\n"
+              "    end = time.process_time() + 1.5\n    while time.process_time() < end:\n"
+              "        pass\n    return sim.Actions()\n")
     sandbox = Sandbox("spinner", source, decision_timeout=5, memory_mb=256, cpu_seconds=1)
+    key = entry_key(1)
     try:
-        first = sandbox.decide(1, lambda customers: view_payload(views[0], customers=customers))
+        first = sandbox.decide(key, lambda customers: view_payload(views[0], customers=customers))
         assert first.failure is None and first.actions["agents"] == 1
-        deadline = time.monotonic() + 20
-        while sandbox.alive and time.monotonic() < deadline:
-            time.sleep(0.1)
-        second = sandbox.decide(1, lambda customers: view_payload(views[1],
-                                                                  customers=customers))
+        second = sandbox.decide(key, lambda customers: view_payload(views[1],
+                                                                    customers=customers))
         assert second.failure is not None and second.failure.kind == "timeout"
         assert "SIGXCPU" in second.failure.detail and second.failure.restarted
         assert sandbox.starts == 1
@@ -308,11 +326,20 @@ def test_the_last_valid_actions_fall_back_without_campaign_lists(gallery):
     assert list(tl["offers_sent"] > 0) == [True, False, True, False]
 
 
+def test_prices_and_discounts_cross_the_pipe(gallery):
+    result = gallery[0]
+    assert _incidents(result, "pricer").empty
+    tl = result.timelines[result.timelines["team"] == "pricer"]
+    assert (tl["discounted_customers"] == 5).all()
+    assert (tl["cost_discount"] > 0).all() and (tl["price_index"] != 1.0).all()
+
+
 @pytest.mark.parametrize(("team", "kind", "detail"), [
     ("garbage_text", "invalid", "strategy returned str 'spend it all'"),
     ("garbage_spend", "invalid", "Actions.mass_spend = -1000.0: must be a number >= 0"),
     ("garbage_keys", "invalid", "Actions has no field 'bribe'"),
     ("garbage_ids", "invalid", "Actions.retention_offers contains 1000000000: no such customer"),
+    ("garbage_discount", "invalid", "Actions.discounts contains 1000000000: no such customer"),
 ])
 def test_garbage_answers_are_invalid(gallery, defaults_run, team, kind, detail):
     incidents = _failed_every_cycle(gallery[0], team, defaults_run, kind)
@@ -367,3 +394,379 @@ def test_an_unreadable_file_plays_on_the_fallback(tmp_path, defaults_run):
                             progress=False)
     incidents = _fell_back_throughout(result, "latin1", defaults_run, "load")
     assert incidents["detail"][0].startswith("the file is not UTF-8 text")
+
+
+# -- the guard cannot be switched off (reviewer's attacks, and their generalisations) ----------
+SECRET = "the victim's secret plan: mass_spend=7777"
+
+#: Tries to read the victim's file, list its folder, start a process and open a socket after
+#: the attack in ATTACK has run; reports what it got as JSON in its exception.
+_LOOTER = """
+import json, os, sys
+import sim
+
+VICTIM = {victim!r}
+
+def _loot():
+    got = {{}}
+    for name, attempt in (("read", lambda: open(VICTIM).read()),
+                          ("list", lambda: os.listdir(os.path.dirname(VICTIM))),
+                          ("passwd", lambda: open("/etc/passwd").read()),
+                          ("system", lambda: os.system("true")),
+                          ("socket", lambda: __import__("socket").socket().close())):
+        try:
+            got[name] = repr(attempt())[:200]
+        except BaseException as exc:  # (isinstance may be patched by the attack)
+            kind = type(exc).__name__
+            got[name] = "refused" if kind in ("Forbidden", "PermissionError") else kind
+    return got
+
+{attack}
+
+def strategy(view):
+    try:
+        attack()
+        tampered = "done"
+    except BaseException as exc:
+        tampered = f"{{type(exc).__name__}}: {{exc}}"[:300]
+    raise RuntimeError("LOOT" + json.dumps({{"attack": tampered, "loot": _loot()}}) + "END")
+"""
+
+ATTACKS = {
+    # The reviewer's one line: the stub's closure cell held the hook's refuse().
+    "closure_cell": """
+def attack():
+    import subprocess
+    stubs = (sys.modules["_posixsubprocess"].fork_exec,
+             getattr(getattr(subprocess, "_posixsubprocess", None), "fork_exec", None),
+             getattr(subprocess, "_fork_exec", None))
+    cells = [cell for stub in stubs for cell in getattr(stub, "__closure__", None) or ()]
+    for cell in cells:
+        cell.cell_contents = lambda *a, **k: None
+    if not cells:
+        raise LookupError("no closure")
+""",
+    # A refusal's traceback ends in the hook's own frame: overwrite everything found in the
+    # traceback's frames (closure cells, function code, lists, locals) and in the guard's
+    # module globals, and in every guard frame further up.
+    "traceback_frames": """
+def _permissive(*args, **kwargs):
+    return True
+
+def attack():
+    try:
+        open("/etc/hostname").read()
+    except PermissionError as exc:
+        tb = exc.__traceback__
+    frames = []
+    while tb is not None:
+        frame = tb.tb_frame
+        while frame is not None:
+            if frame not in frames and (not frames or frame.f_globals.get(
+                    "__name__", "").startswith("sim.tournament.guard")):
+                frames.append(frame)
+            frame = frame.f_back
+        tb = tb.tb_next
+    hook_frames = 0
+    for frame in frames:
+        if frame.f_code is attack.__code__:
+            continue  # (its own)
+        if "_roots" in frame.f_locals:
+            hook_frames += 1
+        for value in list(frame.f_locals.values()):
+            if type(value).__name__ == "function":
+                for cell in value.__closure__ or ():
+                    cell.cell_contents = _permissive
+                value.__code__ = _permissive.__code__
+            elif isinstance(value, list):
+                value.clear()
+        for name in list(frame.f_locals):
+            frame.f_locals[name] = ("/",) if name.startswith("_") else _permissive
+        if frame.f_globals.get("__name__", "").startswith("sim.tournament.guard"):
+            for name, value in list(frame.f_globals.items()):
+                if isinstance(value, (frozenset, set)):
+                    frame.f_globals[name] = frozenset()
+                elif isinstance(value, tuple):
+                    frame.f_globals[name] = ("/",)
+    if not hook_frames:
+        raise LookupError("the hook's frame was not in the traceback")
+""",
+    # Rebinding the guard module's globals, os.path.realpath and builtins, and paths whose
+    # text changes between the check and the use.
+    "module_globals": """
+def attack():
+    import builtins, posixpath
+    from sim.tournament import guard
+    guard._WRITES = guard._PROCESSES = guard._MODULES = guard._INTROSPECTION = frozenset()
+    guard._PREFIXES = ()
+    guard._SYSTEM_INFO = ("/",)
+    guard.allowed_roots = lambda *extra: ("/",)
+    guard.Forbidden = type("Harmless", (Exception,), {})
+    guard.install = lambda *a, **k: None
+    posixpath.realpath = os.path.realpath = lambda path, **k: guard.__file__
+    posixpath.normpath = lambda path: guard.__file__
+    builtins.isinstance = lambda obj, kind: False
+    sys.modules["_posixsubprocess"] = None
+""",
+    # Known C-level ways around audit events: cffi, CPython's test modules, re-loading the
+    # real _posixsubprocess, raw bytecode, a path object whose text changes after the check.
+    "other_tricks": """
+def attack():
+    import importlib.util, _imp, posixpath, types
+    errors = []
+    for trick in (
+            lambda: __import__("cffi").FFI().dlopen(None),
+            lambda: __import__("_testcapi"),
+            lambda: _imp.create_dynamic(importlib.util.find_spec("_posixsubprocess")),
+            lambda: (lambda f: f.__code__.replace(co_code=f.__code__.co_code))(attack),
+            lambda: __import__("gc").get_objects()):
+        try:
+            trick()
+            errors.append("passed")
+        except BaseException as exc:
+            errors.append(type(exc).__name__)
+    class Flip:
+        calls = 0
+        def __fspath__(self):
+            Flip.calls += 1
+            return posixpath.__file__ if Flip.calls > 1 else VICTIM
+    class Liar(str):
+        def __eq__(self, other):
+            return False
+        def __hash__(self):
+            return 1
+        def startswith(self, *a):
+            return True
+    for path in (Flip(), Liar(VICTIM)):
+        try:
+            errors.append(open(path).read()[:60])
+        except BaseException as exc:
+            errors.append(type(exc).__name__)
+    if "passed" in errors or any(SECRET_PART in e for e in errors):
+        raise AssertionError(errors)
+    raise LookupError(",".join(errors))
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def victim(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("victims")
+    path = folder / "victim.py"
+    path.write_text(f"import sim\\nPLAN = {SECRET!r}\\ndef strategy(view):\\n"
+                    "    return sim.Actions(mass_spend=7_777.0)\\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def first_view():
+    return _views(30)[0]
+
+
+def _attack(victim, view, attack: str, *, confine: bool) -> tuple[object, dict]:
+    from sim.tournament.confine import private_folders
+    from sim.tournament.sandbox import Sandbox, entry_key
+
+    source = _LOOTER.format(victim=str(victim), attack=ATTACKS[attack].replace(
+        "SECRET_PART", repr(SECRET[:20])))
+    sandbox = Sandbox("attacker", source, decision_timeout=10, memory_mb=256, cpu_seconds=60,
+                      private=private_folders([victim.parent]), confine=confine)
+    try:
+        answer = sandbox.decide(entry_key(SEED), lambda customers: view_payload(
+            view, customers=customers))
+    finally:
+        sandbox.close()
+    failure = answer.failure
+    assert failure is not None, answer
+    assert SECRET not in failure.detail and "root:" not in failure.detail
+    detail = failure.detail
+    assert "LOOT{" in detail, detail
+    return failure, json.loads(detail[detail.index("LOOT{") + 4: detail.index("}END") + 1])
+
+
+@pytest.mark.parametrize("confine", [False, True], ids=["hook_alone", "hook_and_os"])
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_tampering_cannot_switch_the_guard_off(victim, first_view, attack, confine):
+    """Each attack runs, then the entry tries to read another team's file, list its folder,
+    read /etc/passwd, start a process and open a socket: every one is refused, by the audit
+    hook alone (the operating-system layers switched off) as with them."""
+    failure, report = _attack(victim, first_view, attack, confine=confine)
+    assert failure.kind in ("forbidden", "error"), failure
+    assert report["loot"] == dict.fromkeys(("read", "list", "passwd", "system", "socket"),
+                                           "refused"), report
+    if attack == "closure_cell":
+        assert report["attack"].startswith("LookupError")  # the stub has no closure
+    if attack == "traceback_frames":
+        assert report["attack"] == "done"  # it found the hook's frame and overwrote it all
+    if attack == "other_tricks":
+        assert report["attack"].startswith("LookupError"), report  # every trick failed
+
+
+def test_the_audit_hook_keeps_no_state_an_entry_could_change():
+    """The hook has no closure, looks up no global or builtin (so rebinding one changes
+    nothing), and its state is immutable but for the log it appends to; the fork_exec stub
+    has no closure and holds nothing of the real function."""
+    import dis
+
+    from sim.tournament import guard
+
+    log: list = []
+    hook = guard._make_hook(("/nowhere/",), log)
+    assert hook.__closure__ is None and not hook.__code__.co_freevars
+    assert not hook.__code__.co_cellvars
+    ops = {i.opname for i in dis.get_instructions(hook)}
+    assert not {op for op in ops if "GLOBAL" in op or "DEREF" in op or "NAME" in op}, ops
+    mutable = {k for k, v in hook.__kwdefaults__.items()
+               if not isinstance(v, str | int | tuple | frozenset | type)
+               and type(v).__name__ not in ("builtin_function_or_method", "method_descriptor",
+                                            "wrapper_descriptor")}
+    assert mutable == {"_log"} and hook.__kwdefaults__["_log"] is log
+    stub = guard._refused_fork_exec
+    assert stub.__closure__ is None
+    assert all(isinstance(v, str) or (callable(v) and type(v).__name__ ==
+               "builtin_function_or_method") for v in stub.__kwdefaults__.values())
+    # The hook decides without being installed: a read outside the roots is refused.
+    with pytest.raises(guard.Forbidden, match="reading '/etc/passwd'"):
+        hook("open", ("/etc/passwd", "r", 0))
+    assert hook("open", ("/nowhere/x.py", "r", 0)) is None
+    with pytest.raises(guard.Forbidden, match="outside"):  # a link out of the roots
+        hook("open", (f"/proc/{os.getpid()}/root/etc/passwd", "r", 0))
+    assert [what for what, _ in log][:1] == ["reading '/etc/passwd' (outside the Python "
+                                             "installation)"]
+
+
+_PROBE = """
+import ctypes, json, os, socket, sys
+import sim
+from sim.tournament import confine, guard
+sim_dir = os.path.dirname(os.path.realpath(sim.__file__))
+report = confine.confine(json.loads(sys.argv[1]), guard.allowed_roots(sim_dir))
+seen = {"report": report}
+def attempt(name, action):
+    try:
+        seen[name] = action()
+    except OSError as err:
+        seen[name] = err.errno
+attempt("entries", lambda: os.listdir(sys.argv[2]))
+attempt("victim", lambda: open(sys.argv[3]).read())
+attempt("proc", lambda: sorted(p for p in os.listdir("/proc") if p.isdigit()))
+attempt("parent", lambda: open(f"/proc/{os.getppid()}/cmdline").read())
+attempt("network", lambda: socket.create_connection(("127.0.0.1", 9), timeout=1) and "up")
+attempt("write", lambda: open(os.path.join(sys.argv[2], "x"), "w") and "written")
+libc = ctypes.CDLL(None, use_errno=True)
+seen["umount"] = libc.umount2(sys.argv[2].encode(), 2) == 0
+seen["status"] = {k: v.split()[0] for k, v in (line.split(":", 1) for line in
+                  open("/proc/self/status")) if k in ("Uid", "CapEff", "CapBnd", "NoNewPrivs")}
+import xml.dom.minidom, sim.exercises  # imports after confinement still find their files
+seen["imports"] = True
+print(json.dumps(seen))
+"""
+
+
+def test_the_operating_system_confines_a_worker_without_the_audit_hook(victim):
+    """confine() alone (no audit hook): the entries' folder and other processes are invisible,
+    nothing can be written, there is no network, the process has a user of its own (as root)
+    and no capability, and the Python installation still imports. Skipped, saying why, where
+    the system offers no namespaces (macOS, a container forbidding unshare)."""
+    import subprocess
+    import sys
+
+    from sim.tournament.confine import LAYERS, private_folders
+
+    hide = private_folders([victim.parent])
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(list(hide)), str(victim.parent), str(victim)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(sim.__file__).resolve().parent.parent)})
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    report = seen["report"]
+    if report["missing"]:
+        pytest.skip(f"confinement layers missing here: {report['missing']}")
+    assert report["active"] == list(LAYERS)
+    assert seen["entries"] in (2, [])  # ENOENT (under a hidden folder) or empty
+    assert seen["victim"] == 2 and seen["parent"] == 2
+    assert seen["proc"] == [str(p) for p in seen["proc"]] and len(seen["proc"]) == 1
+    assert seen["network"] == 101  # ENETUNREACH: not even loopback
+    assert seen["write"] in (2, 30)  # ENOENT or EROFS
+    assert seen["umount"] is False
+    status = seen["status"]
+    assert int(status["CapEff"], 16) == 0 and int(status["CapBnd"], 16) == 0
+    assert status["NoNewPrivs"] == "1"
+    if os.geteuid() == 0:
+        assert int(status["Uid"]) >= 2_000_000_000
+    assert seen["imports"] is True
+
+
+ORACLE = """
+import json, sys
+import sim
+
+def _ints(value, found, depth=0):
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int) and 0 <= value < 2**64:
+        found.add(value)
+    elif depth < 2 and isinstance(value, (list, tuple, set, frozenset)):
+        for item in list(value)[:50]:
+            _ints(item, found, depth + 1)
+    elif depth < 2 and isinstance(value, dict):
+        for item in list(value.values())[:200]:
+            _ints(item, found, depth + 1)
+    elif depth < 1 and hasattr(value, "__dict__") and not isinstance(value, type):
+        try:
+            _ints(vars(value), found, depth + 1)
+        except TypeError:
+            pass
+
+def candidates():
+    found = set(range(0, 4))
+    frame = sys._getframe(1)
+    while frame is not None:  # the worker's frames: its _Entry, its messages, main()
+        _ints(frame.f_locals, found)
+        frame = frame.f_back
+    for name, module in list(sys.modules.items()):
+        if name.startswith(("sim.tournament", "__main__", "random")):
+            _ints(vars(module), found)
+    for path in ("/proc/self/cmdline", "/proc/self/environ"):
+        try:
+            found.update(int(w) for w in open(path).read().replace("\\0", " ").split()
+                         if w.isdigit())
+        except Exception:
+            pass
+    return sorted(found)
+
+def replays(view, seed):
+    sc = sim.Scenario.load("classroom").replace(horizon_days=view.cycle_days)
+    first = []
+    sim.run(sc, lambda v: first.append(v) or sim.Actions(), seed=seed, transactions="none")
+    return first[0].customers.equals(view.customers)
+
+def strategy(view):
+    found = candidates()
+    matched = [s for s in found[-40:] + found[:10] if replays(view, s)]
+    raise RuntimeError("ORACLE" + json.dumps({"candidates": found, "matched": matched}) + "END")
+"""
+
+
+def test_an_entry_cannot_find_its_runs_seed_nor_replay_its_market(tmp_path):
+    """The reviewer's oracle, generalised: an entry gathers every integer in the worker's
+    frames, the tournament modules' globals and its own /proc entry, and replays the market
+    for each. The run's seed is nowhere (workers get a one-way key), the default seed is a
+    fresh one, and none of the guesses reproduces the tournament's customers; while the same
+    replay with the right seed does (so the check could fail)."""
+    (tmp_path / "oracle.py").write_text(ORACLE)
+    result = run_tournament(tmp_path, SC, replications=1, presets=(), decision_timeout=20,
+                            progress=False)
+    seed = result.seeds[0]
+    assert result.settings["seed"] == seed and result.settings["seed_source"].startswith("fresh")
+    detail = _incidents(result, "oracle")["detail"][0]
+    report = json.loads(detail[detail.index("ORACLE{") + 6: detail.index("}END") + 1])
+    assert len(report["candidates"]) > 10
+    assert seed not in report["candidates"] and report["matched"] == []
+    namespace: dict = {}
+    exec(compile(ORACLE, "oracle", "exec"), namespace)
+    views = []
+    sim.run(SC, lambda v: views.append(v) or sim.Actions(), seed=seed, transactions="none")
+    assert namespace["replays"](views[0], seed)
+    assert not any(namespace["replays"](views[0], s) for s in report["candidates"][:5])

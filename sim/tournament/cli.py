@@ -24,6 +24,10 @@ from .sandbox import SandboxError
 
 __all__ = ["add_parser", "main"]
 
+#: Seeds below this an entry could find by trying them one by one (sim.rng.fresh_seed draws
+#: from 2**63).
+_GUESSABLE = 2**32
+
 _DESCRIPTION = """\
 Run a tournament: every team's strategy, and preset strategies as yardsticks, on the same
 replications of one scenario (common random numbers), ranked by an objective with 95%
@@ -32,12 +36,20 @@ intervals; neighbours whose paired difference is not significant are marked.
 ENTRIES/ holds one Python file per team (team name = file stem; files starting with _ or . are
 skipped), each defining strategy(view) -> sim.Actions, the same function as in the exercises.
 
-Each entry runs sandboxed in a worker process of its own: it sees only the observable view of
-its own runs (never the latent truth, the engine or another entry), has --decision-timeout
-seconds per decision and --memory-mb of memory, and may not read other files, write, start
-processes or use the network. A cycle the entry does not decide (an exception, a time-out, a
-memory failure, a crash, invalid actions, a refused operation, a file that does not load) is
-decided by the fallback and recorded in incidents.csv with the reason:
+Each entry runs sandboxed in a worker process of its own. What holds whatever it does: it
+is handed only the observable view of its own runs (the latent truth, the engine, the runs'
+seeds and other entries stay in the tournament's process), and it is killed past
+--decision-timeout seconds per decision or --memory-mb of memory. On Linux the operating system
+also confines it: no network at all, the entries, output, working, home and temporary folders
+and other processes invisible, a user id of its own (run as root), no privileges. Inside, an
+audit hook refuses reading other files, writing, starting processes, the network and C-level
+access (not proof against an attacker who corrupts the interpreter's memory: that is what the
+operating-system layers are for). Layers the system does not offer (macOS, containers without
+namespaces) are reported as missing; run strangers' entries in a container or VM then.
+
+A cycle the entry does not decide (an exception, a time-out, a memory failure, a crash,
+invalid actions, a refused operation, a file that does not load) is decided by the fallback
+and recorded in incidents.csv with the reason:
 
   last      (default) the entry's last valid actions without their campaign lists
             (retention, cross-sell and win-back contacts); sim.Actions() defaults (no
@@ -48,7 +60,11 @@ After --max-strikes time-outs, memory failures or crashes in one run (and at onc
 that does not load) the entry sits out the rest of the run on the fallback.
 
 Writes OUT/: leaderboard.md, leaderboard.csv, runs.csv, timelines.csv, incidents.csv and
-tournament.json (settings, limits, entries' sha256)."""
+tournament.json (seed, settings, limits, confinement layers, entries' sha256).
+
+The seed is the tournament's secret (with a run's seed an entry could replay its market and
+read the latent truth): by default a fresh one is drawn, printed and recorded in
+tournament.json; give it with --seed to replay the tournament exactly."""
 
 _EPILOG = """\
 Examples:
@@ -93,8 +109,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="shipped scenario name or a .toml file (default: classroom)")
     p.add_argument("--replications", type=number("--replications", 1, whole=True), default=10,
                    metavar="N", help="runs per team and preset (default: 10)")
-    p.add_argument("--seed", type=number("--seed", 0, whole=True), default=0, metavar="N",
-                   help="seed of the first replication; the others follow (default: 0)")
+    p.add_argument("--seed", type=number("--seed", 0, whole=True), default=None, metavar="N",
+                   help="seed of the first replication; the others follow (default: a fresh "
+                        "one, printed and recorded: give it again to replay the tournament)")
     p.add_argument("--objective", choices=tuple(OBJECTIVES), default="profit",
                    help="what the leaderboard ranks by: " + "; ".join(
                        f"{k}: {v}" for k, v in OBJECTIVES.items()).replace("%", "%%")
@@ -131,19 +148,29 @@ def main(args: argparse.Namespace) -> int:
             objective=args.objective, horizon_days=args.horizon_days, presets=args.presets,
             fallback=args.fallback, decision_timeout=args.decision_timeout,
             memory_mb=args.memory_mb, max_strikes=args.max_strikes,
-            jobs=args.jobs if args.jobs > 1 else None, progress=True)
+            jobs=args.jobs if args.jobs > 1 else None,
+            private=[args.out] if args.out is not None else [], progress=True)
     except SandboxError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - started
     name = Path(result.scenario).stem if result.scenario.endswith(".toml") else result.scenario
-    out = args.out or Path("reports") / f"{name}-tournament-{args.seed}"
+    seed = result.settings["seed"]
+    out = args.out or Path("reports") / f"{name}-tournament-{seed}"
     folder = write(result, out)
     seeds = result.seeds
     print(f"Tournament on {result.scenario!r}: {len(result.teams)} teams and "
           f"{len(result.presets)} presets, {len(seeds)} replications (seeds {seeds[0]}-"
           f"{seeds[-1]}), {result.settings['horizon_days']} days, ranked by {result.objective} "
           f"(EUR), in {elapsed:.1f} s")
+    print(f"Seed {seed}: replay this tournament with --seed {seed}")
+    if args.seed is not None and args.seed < _GUESSABLE:
+        print(f"warning: seed {args.seed} is small enough for an entry to find by trying seeds "
+              "and replaying its market; leave --seed out for a real tournament (a fresh seed "
+              "is drawn)", file=sys.stderr)
+    confinement = result.settings.get("confinement") or {}
+    for layer, why in (confinement.get("missing") or {}).items():
+        print(f"warning: sandbox layer {layer} missing: {why}", file=sys.stderr)
     print(leaderboard_text(result))
     summary = incident_summary(result)
     if summary.empty:

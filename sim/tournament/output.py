@@ -108,8 +108,27 @@ def _yardsticks(result: TournamentResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["preset", "mean", "low", "high"])
 
 
+#: Characters with a meaning in Markdown (emphasis, code, links, tables, headings, lists...).
+_MARKDOWN = frozenset("\\`*_{}[]()#+-.!|~")
+
+
 def _md_escape(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """``text`` (an entry's name, or a detail an entry wrote) as plain text in a Markdown table
+    cell: HTML made inert, every Markdown character backslash-escaped, lines joined."""
+    text = " ".join(str(text).split())  # newlines, tabs and carriage returns: one space
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join(f"\\{c}" if c in _MARKDOWN else c for c in text)
+
+
+def _confinement_line(confinement) -> str:
+    """The layers that confined the workers, and those missing, in one line."""
+    if not confinement:
+        return "not recorded"
+    text = "layers " + ", ".join(confinement.get("active", []))
+    missing = confinement.get("missing") or {}
+    if missing:
+        text += "; missing " + "; ".join(f"{k} ({v})" for k, v in missing.items())
+    return text
 
 
 def markdown(result: TournamentResult) -> str:
@@ -155,6 +174,9 @@ def markdown(result: TournamentResult) -> str:
             f"{s.get('memory_mb')} MB, {s.get('max_strikes')} strikes (time-outs, memory "
             "failures, crashes) before an entry sits out a run",
             f"- fallback: {s.get('fallback')}",
+            f"- seed {s.get('seed')} ({s.get('seed_source', 'given')}): replay with --seed "
+            f"{s.get('seed')}",
+            f"- sandbox: {_confinement_line(s.get('confinement'))}",
             f"- CRM Lab {s.get('version')}, Python {s.get('python')}, {s.get('platform')}"]
     for team, info in (s.get("entries") or {}).items():
         out.append(f"- entry {_md_escape(team)}: sha256 {info.get('sha256')}")

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from ..actions import Actions
 from ..strategies import PRESETS
-from .sandbox import Failure, Sandbox
+from .sandbox import Failure, Sandbox, entry_key
 from .wire import actions_from_plain, view_payload
 
 __all__ = ["FALLBACK_LAST", "EntryRun", "check_fallback"]
@@ -57,7 +57,7 @@ class EntryRun:
     team : str
         The team's name (``Result.strategy`` of the run).
     replication, seed : int
-        Which run this is.
+        Which run this is. The seed stays here: the worker is told only ``key``.
     sandbox : Sandbox or None
         The team's worker; None for an entry that could not even be read (``problem``).
     scenario : Scenario
@@ -68,6 +68,9 @@ class EntryRun:
         Restarts (timeouts, memory failures, crashes) after which the entry sits out the run.
     problem : str, optional
         Why the entry cannot run at all (its file could not be read): every cycle falls back.
+    key : int, optional
+        The run's key for the entry's own random numbers (:func:`.sandbox.entry_key` of
+        ``seed``, computed here if not given).
 
     Attributes
     ----------
@@ -84,10 +87,11 @@ class EntryRun:
 
     def __init__(self, team: str, replication: int, seed: int, sandbox: Sandbox | None,
                  scenario, *, fallback: str = FALLBACK_LAST, max_strikes: int = 3,
-                 problem: str | None = None):
+                 problem: str | None = None, key: int | None = None):
         self.name = team
         self.replication = int(replication)
         self.seed = int(seed)
+        self.key = entry_key(self.seed) if key is None else int(key)
         self.sandbox = sandbox
         self.scenario = scenario
         self.fallback = check_fallback(fallback)
@@ -147,7 +151,7 @@ class EntryRun:
         if self.problem is not None or self.sandbox is None:
             return self._fail(view, Failure("load", self.problem or "no worker"), sit_out=True)
         answer = self.sandbox.decide(
-            self.seed, lambda customers: view_payload(view, customers=customers))
+            self.key, lambda customers: view_payload(view, customers=customers))
         if answer.failure is not None:
             # A file that does not load (at the run's start, or after a restart) will not load
             # next cycle either: the entry sits out the run.

@@ -23,12 +23,15 @@ import pandas as pd
 from .. import __version__
 from ..engine import run
 from ..experiments import _seeds
+from ..rng import fresh_seed
 from ..strategies import PRESETS
+from .confine import private_folders as _private_folders
+from .confine import summary as _confinement
 from .entries import Entry, load_entries
 from .leaderboard import leaderboard
 from .proxy import FALLBACK_LAST, EntryRun, check_fallback
 from .result import OBJECTIVES, TournamentResult
-from .sandbox import Sandbox
+from .sandbox import Sandbox, entry_key
 
 __all__ = ["DEFAULT_PRESETS", "INCIDENT_COLUMNS", "run_tournament"]
 
@@ -89,18 +92,19 @@ def play(unit: tuple, progress=None) -> dict:
     unit : tuple
         ``(kind, name, entry, scenario, seeds, options)``: ``kind`` ``"team"`` (``entry`` an
         :class:`~.entries.Entry`) or ``"preset"`` (``entry`` None); ``options`` the sandbox
-        and fallback settings of :func:`run_tournament`.
+        and fallback settings of :func:`run_tournament`, the runs' keys (``keys``,
+        :func:`~.sandbox.entry_key`) and the folders the workers must not see (``private``).
     progress : callable, optional
         Called after each run.
 
     Returns
     -------
     dict
-        ``runs`` (rows), ``timelines`` (frames), ``incidents`` (rows), ``limits`` (what the
-        worker's resource limits were, for a team).
+        ``runs`` (rows), ``timelines`` (frames), ``incidents`` (rows), ``limits`` and
+        ``confinement`` (the worker's resource limits and confinement layers, for a team).
     """
     kind, name, entry, scenario, seeds, options = unit
-    runs, timelines, incidents, limits = [], [], [], None
+    runs, timelines, incidents, limits, layers = [], [], [], None, None
     if kind == "preset":
         for i, seed in enumerate(seeds):
             result = run(scenario, PRESETS[name], seed=seed, transactions="none")
@@ -109,18 +113,20 @@ def play(unit: tuple, progress=None) -> dict:
             timelines.append(timeline)
             if progress:
                 progress()
-        return {"runs": runs, "timelines": timelines, "incidents": incidents, "limits": None}
+        return {"runs": runs, "timelines": timelines, "incidents": incidents, "limits": None,
+                "confinement": None}
     sandbox = None
     if entry.problem is None:
         cycles = -(-scenario.horizon_days // scenario.cycle_days)
         sandbox = Sandbox(name, entry.source, decision_timeout=options["decision_timeout"],
                           memory_mb=options["memory_mb"],
                           cpu_seconds=options["decision_timeout"] * (cycles + 2) * len(seeds)
-                          + _CPU_SLACK)
+                          + _CPU_SLACK, private=options["private"])
     try:
         for i, seed in enumerate(seeds):
             proxy = EntryRun(name, i, seed, sandbox, scenario, fallback=options["fallback"],
-                             max_strikes=options["max_strikes"], problem=entry.problem)
+                             max_strikes=options["max_strikes"], problem=entry.problem,
+                             key=options["keys"][i])
             result = run(scenario, proxy, seed=seed, transactions="none")
             row, timeline = _rows(kind, name, i, seed, result, proxy.decisions, proxy.fallbacks,
                                   proxy.status)
@@ -129,19 +135,22 @@ def play(unit: tuple, progress=None) -> dict:
             incidents.extend(proxy.incidents)
             if progress:
                 progress()
-        limits = None if sandbox is None else sandbox.limits
+        if sandbox is not None:
+            limits, layers = sandbox.limits, sandbox.confinement
     finally:
         if sandbox is not None:
             sandbox.close()
-    return {"runs": runs, "timelines": timelines, "incidents": incidents, "limits": limits}
+    return {"runs": runs, "timelines": timelines, "incidents": incidents, "limits": limits,
+            "confinement": layers}
 
 
-def run_tournament(entries, scenario="classroom", *, replications: int = 10, seed: int = 0,
+def run_tournament(entries, scenario="classroom", *, replications: int = 10,
+                   seed: int | None = None,
                    objective: str = "profit", horizon_days: int | None = None,
                    presets: Sequence[str] | str = DEFAULT_PRESETS, fallback: str = FALLBACK_LAST,
                    decision_timeout: float = 5.0, memory_mb: float = 1024.0,
                    max_strikes: int = 3, level: float = 0.95, jobs: int | None = None,
-                   progress: bool = True) -> TournamentResult:
+                   private: Sequence = (), progress: bool = True) -> TournamentResult:
     """Run every team's entry and the yardstick presets on the same markets, and rank them.
 
     Each team's file runs in a worker process of its own, sandboxed (:mod:`sim.tournament`):
@@ -159,8 +168,13 @@ def run_tournament(entries, scenario="classroom", *, replications: int = 10, see
         The market: a Scenario, or a shipped scenario's name or a ``.toml`` file.
     replications : int
         Runs per team and preset (>= 1; >= 2 for intervals).
-    seed : int
-        Seed of the first replication; the others follow (``seed + 1``, ...).
+    seed : int, optional
+        Seed of the first replication; the others follow (``seed + 1``, ...). By default a
+        fresh one (:func:`sim.rng.fresh_seed`), recorded in ``settings["seed"]``: give it
+        again to replay the tournament. The seeds are the tournament's secret: an entry that
+        knew its run's seed could replay its market and read the latent truth, so workers are
+        never told it, and a small seed chosen by hand (0, 1, ...) is one an entry could find
+        by trying; use the default for a real tournament.
     objective : {"profit", "customer_equity"}
         What the leaderboard ranks by (:data:`~.result.OBJECTIVES`; larger is better).
     horizon_days : int, optional
@@ -184,6 +198,10 @@ def run_tournament(entries, scenario="classroom", *, replications: int = 10, see
     jobs : int, optional
         Teams and presets played side by side in worker processes; default one after another.
         The tables are the same either way.
+    private : sequence of str or Path
+        More folders the workers must not see (the command line passes its ``--out``), besides
+        the entries' folders, the working folder, homes and temporary folders
+        (:func:`sim.tournament.confine.private_folders`).
     progress : bool
         Show a progress bar (``tqdm.auto``; ``TQDM_DISABLE=1`` silences it).
 
@@ -212,11 +230,16 @@ def run_tournament(entries, scenario="classroom", *, replications: int = 10, see
         raise ValueError(f"level = {level!r}: must be a fraction between 0 and 1")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"jobs = {jobs!r}: must be a whole number >= 1 (worker processes)")
-    seeds = _seeds(seed, replications)
+    given = seed is not None
+    seeds = _seeds(fresh_seed() if seed is None else seed, replications)
     scenario, label = _scenario(scenario, horizon_days)
     teams: list[Entry] = load_entries(entries, reserved=presets)
+    if isinstance(private, str | os.PathLike):
+        private = [private]
+    hidden = _private_folders([*(e.path.resolve().parent for e in teams), *private])
     options = {"decision_timeout": decision_timeout, "memory_mb": memory_mb,
-               "fallback": fallback, "max_strikes": max_strikes}
+               "fallback": fallback, "max_strikes": max_strikes, "private": hidden,
+               "keys": [entry_key(s) for s in seeds] if teams else []}
     units = ([("team", e.team, e, scenario, seeds, options) for e in teams]
              + [("preset", p, None, scenario, seeds, options) for p in presets])
     outcomes = _play_all(units, jobs, progress, len(seeds))
@@ -228,13 +251,16 @@ def run_tournament(entries, scenario="classroom", *, replications: int = 10, see
     incidents = incidents.astype({"replication": "int64", "cycle": "int64"})
     board = leaderboard(runs, objective, level=level)
     limits = next((o["limits"] for o in outcomes if o["limits"]), None)
+    layers = next((o["confinement"] for o in outcomes if o["confinement"]), None)
     settings = {
-        "replications": len(seeds), "seed": seeds[0], "horizon_days": scenario.horizon_days,
+        "replications": len(seeds), "seed": seeds[0],
+        "seed_source": "given" if given else "fresh (sim.rng.fresh_seed)",
+        "horizon_days": scenario.horizon_days,
         "cycle_days": scenario.cycle_days, "presets": list(presets), "fallback": fallback,
         "decision_timeout": decision_timeout, "memory_mb": memory_mb,
         "max_strikes": max_strikes, "level": level, "jobs": jobs or 1,
         "entries": {e.team: {"file": str(e.path), "sha256": e.sha256} for e in teams},
-        "sandbox_limits": limits, "version": __version__,
+        "sandbox_limits": limits, "confinement": _confinement(layers), "version": __version__,
         "python": sys.version.split()[0], "platform": platform.platform(),
     }
     return TournamentResult(scenario=label, objective=objective, seeds=tuple(seeds), runs=runs,

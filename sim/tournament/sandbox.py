@@ -7,6 +7,11 @@ thread per numerical library; a fixed hash seed, so set iteration in an entry is
 in a session of its own (so killing it kills anything it started), and its stderr in a log file
 whose tail explains a crash.
 
+The worker's first frame lists the folders it must hide (:func:`.confine.private_folders`);
+its first answer reports the resource limits and confinement layers in force
+(:attr:`Sandbox.limits`, :attr:`Sandbox.confinement`). A run is named to the worker by a key
+for the entry's own random numbers (:func:`entry_key`), never by the run's seed.
+
 Each request has a deadline: the decision time limit for loading the file, starting a run and
 deciding a cycle (sending the view and receiving the answer included), a longer one for the
 worker's own start (importing numpy and pandas). A worker that misses a deadline, dies, breaks
@@ -18,6 +23,7 @@ unpickled or executed here: replies are parsed as JSON of bounded size.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -26,13 +32,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .pipe import PipeClosed, PipeError, read_frame, write_frame
 
-__all__ = ["KINDS", "Answer", "Failure", "Sandbox", "SandboxError"]
+__all__ = ["KINDS", "Answer", "Failure", "Sandbox", "SandboxError", "entry_key"]
 
 #: Failure kinds, as recorded in ``TournamentResult.incidents``.
 KINDS = ("error", "timeout", "memory", "invalid", "crash", "forbidden", "load")
@@ -44,6 +50,36 @@ START_SECONDS = 60.0
 REPLY_LIMIT = 32 * 2**20
 #: Characters of the worker's stderr kept in a crash's detail.
 _LOG_TAIL = 600
+#: PBKDF2 rounds of :func:`entry_key`: about as long as creating a market, so trying seeds
+#: through the key is no quicker than replaying markets.
+_KEY_ROUNDS = 100_000
+
+
+def entry_key(seed: int) -> int:
+    """The seed of an entry's own random numbers (``random``, ``numpy.random``) in the run of
+    ``seed``: the only thing about the run a worker is told.
+
+    The run's seed itself must stay in the tournament: with it an entry could replay its market
+    with ``sim.run`` and read the latent truth. The key is a one-way function of the seed
+    (PBKDF2-HMAC-SHA256), so the entry's draws replay with the run (the same tournament seed
+    gives the same draws) while the seed cannot be computed back from them; and as slow to
+    compute as a market is to create, so trying candidate seeds through it is no shortcut.
+    The same for every team: they face the same market and the same luck.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed.
+
+    Returns
+    -------
+    int
+        A 128-bit key.
+    """
+    digest = hashlib.pbkdf2_hmac("sha256", str(int(seed)).encode(),
+                                 b"crmlab tournament: an entry's own random numbers",
+                                 _KEY_ROUNDS, dklen=16)
+    return int.from_bytes(digest, "big")
 
 
 class SandboxError(RuntimeError):
@@ -113,23 +149,37 @@ class Sandbox:
         Memory the entry may use on top of the worker's baseline, MB.
     cpu_seconds : float
         CPU time the worker may use in its whole life, s (a backstop: see :mod:`.guard`).
+    private : sequence of str, optional
+        Folders the worker must not see (:func:`.confine.private_folders`; by default its
+        folders that every tournament hides: homes, temporary folders, the working folder).
+    confine : bool
+        Confine the worker with the operating system (:mod:`.confine`) where it can; False
+        leaves the in-process layers only (tests of the audit hook alone).
     """
 
     def __init__(self, team: str, source: str, *, decision_timeout: float, memory_mb: float,
-                 cpu_seconds: float):
+                 cpu_seconds: float, private: Sequence[str] | None = None,
+                 confine: bool = True):
         self.team = team
         self.source = source
         self.decision_timeout = float(decision_timeout)
         self.memory_mb = float(memory_mb)
         self.cpu_seconds = float(cpu_seconds)
+        if private is None:
+            from .confine import private_folders
+
+            private = private_folders()
+        self.private = tuple(str(p) for p in private)
+        self.confine = bool(confine)
         self.reads_customers = True
         self.limits: dict | None = None  # the resource limits the worker reported
+        self.confinement: dict | None = None  # the confinement layers it reported
         self.starts = 0  # worker processes started so far
         self._proc: subprocess.Popen | None = None
         self._home: str | None = None
         self._log = None
         self._rx = self._tx = -1
-        self._run_seed: int | None = None  # the run the live worker has started
+        self._run_key: int | None = None  # the run the live worker has started
 
     # -- process ---------------------------------------------------------------------------
     @property
@@ -162,9 +212,12 @@ class Sandbox:
         os.set_blocking(self._tx, False)
         os.set_blocking(self._rx, False)
         self.starts += 1
-        self._run_seed = None
+        self._run_key = None
+        deadline = time.monotonic() + START_SECONDS
         try:
-            hello = self._receive(time.monotonic() + START_SECONDS)
+            write_frame(self._tx, _pickle({"hide": list(self.private), "confine": self.confine}),
+                        deadline)
+            hello = self._receive(deadline)
         except (TimeoutError, PipeError, ValueError) as err:
             tail = self._log_tail()
             self.kill()
@@ -174,8 +227,9 @@ class Sandbox:
         if not hello.get("ok"):
             self.kill()
             raise SandboxError(f"the worker for {self.team!r} did not start: {hello!r}")
-        limits = hello.get("limits")
+        limits, layers = hello.get("limits"), hello.get("confinement")
         self.limits = limits if isinstance(limits, dict) else None
+        self.confinement = layers if isinstance(layers, dict) else None
         return self._request({"op": "load", "source": self.source,
                               "filename": f"{self.team}.py"}, phase="load")
 
@@ -198,7 +252,7 @@ class Sandbox:
         if self._home is not None:
             shutil.rmtree(self._home, ignore_errors=True)
             self._home = None
-        self._run_seed = None
+        self._run_key = None
 
     def close(self) -> None:
         """Ask the worker to stop, then make sure it has."""
@@ -286,32 +340,32 @@ class Sandbox:
             return Failure(kind, detail + "; the worker was restarted", True)
         return Failure(kind, detail)
 
-    def begin(self, seed: int) -> Failure | None:
-        """Make sure a worker runs the entry freshly executed for the run of ``seed``."""
-        if self.alive and self._run_seed == seed:
+    def begin(self, key: int) -> Failure | None:
+        """Make sure a worker runs the entry freshly executed for the run of ``key``
+        (:func:`entry_key`). Refusals the file caught while loading are reported with its
+        first decision."""
+        if self.alive and self._run_key == key:
             return None
         if not self.alive:
             self.kill()
             failure = self._spawn()
             if isinstance(failure, Failure):
                 return failure
-        reply = self._request({"op": "run", "seed": int(seed)}, phase="load")
+        reply = self._request({"op": "run", "key": int(key)}, phase="load")
         if isinstance(reply, Failure):
             return reply
-        if reply.get("refused"):
-            return Failure("forbidden", "while loading the file: refused "
-                           + "; ".join(map(str, reply["refused"]))[:2000])
         self.reads_customers = bool(reply.get("reads_customers", True))
-        self._run_seed = seed
+        self._run_key = key
         return None
 
-    def decide(self, seed: int, payload: Callable[[bool], dict]) -> Answer:
-        """Ask the entry for the actions of one cycle of the run of ``seed``.
+    def decide(self, key: int, payload: Callable[[bool], dict]) -> Answer:
+        """Ask the entry for the actions of one cycle of the run of ``key``.
 
         Parameters
         ----------
-        seed : int
-            The run's seed (a new one starts a fresh run of the entry's file).
+        key : int
+            The run's key (:func:`entry_key` of its seed; a new one starts a fresh run of the
+            entry's file).
         payload : callable
             ``payload(customers) -> dict``: the cycle's view as plain data, with the customer
             columns if ``customers`` (the entry reads them) (:func:`.wire.view_payload`).
@@ -324,7 +378,7 @@ class Sandbox:
             # The worker died since its last answer (a thread of the entry's used up the CPU
             # backstop, say): this cycle is lost, the next one restarts it.
             return Answer(failure=self._death())
-        failure = self.begin(seed)
+        failure = self.begin(key)
         if failure is not None:
             return Answer(failure=failure, loading=True)
         reply = self._request({"op": "decide", "view": payload(self.reads_customers)},

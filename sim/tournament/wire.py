@@ -130,8 +130,11 @@ def _plain(name: str, value):
                                 f"{_short(value)}") from None
     elif isinstance(value, range):
         value = list(value)
+    elif isinstance(value, Mapping):  # list prices, discounts: (key, value) pairs
+        value = list(value.items())
     if isinstance(value, list | tuple):
-        return [_scalar(name, v) for v in value]
+        return [[_scalar(name, x) for x in v] if isinstance(v, list | tuple) else
+                _scalar(name, v) for v in value]
     return _scalar(name, value)
 
 
@@ -210,8 +213,10 @@ def check_campaign_ids(actions: Actions, view: FirmView) -> None:
         For the first id that is not, naming the campaign, the id and the rule.
     """
     status = None if view._columns is None else view._columns["status_code"]
-    for name in ID_FIELDS:
-        ids = np.asarray(getattr(actions, name), dtype=np.int64)
+    lists = {name: getattr(actions, name) for name in ID_FIELDS}
+    lists["discounts"] = [cid for cid, _ in actions.discounts]  # for active customers too
+    for name, ids in lists.items():
+        ids = np.asarray(ids, dtype=np.int64)
         if not ids.size:
             continue
         n = 0 if status is None else status.size

@@ -2,16 +2,21 @@
 
 The tournament (:mod:`.sandbox`) starts one worker per entry, in an empty private folder with
 a scrubbed environment, and talks to it over its standard input and output (frames of
-:mod:`.pipe`). Before it reads the entry, the worker imports what strategies use (numpy,
-pandas, ``sim``), takes its working folder and the ``sim`` checkout off ``sys.path``, sets its
-resource limits and installs the audit hook (:mod:`.guard`). Then it serves requests:
+:mod:`.pipe`). Its first frame says which folders to hide. Before it reads the entry, the worker
+imports what strategies use (numpy, pandas, ``sim``), takes its working folder and the ``sim``
+checkout off ``sys.path``, confines itself with the operating system (:mod:`.confine`: no
+network, those folders hidden, a user of its own, no privileges, where the system allows),
+sets its resource limits and installs the audit hook (:mod:`.guard`). Its first answer says
+which limits and layers are in force. Then it serves requests:
 
 ``load``
     the entry's source text (the worker is never told where the file is): compile it;
 ``run``
     a new run starts: execute the compiled file in a fresh module (so nothing an entry
     remembers in module variables leaks from one run into the next), find ``strategy``, and
-    call its ``for_run()`` if it has one, as the engine does;
+    call its ``for_run()`` if it has one, as the engine does. The message carries the run's
+    ``key`` for the entry's own random numbers, never the run's seed (which would let the entry
+    replay its market and read the latent truth): see :func:`.sandbox.entry_key`;
 ``decide``
     a cycle's observable view (:mod:`.wire`): rebuild a read-only ``FirmView``, call
     ``strategy(view)``, and send back its actions as a plain dict;
@@ -20,7 +25,7 @@ resource limits and installs the audit hook (:mod:`.guard`). Then it serves requ
 
 Every reply is JSON: ``{"ok": true, ...}`` or ``{"ok": false, "kind": ..., "detail": ...}``
 with ``kind`` one of ``"error"``, ``"memory"``, ``"invalid"``, ``"forbidden"``, ``"load"``.
-Python's ``random`` and numpy's legacy global generator are reseeded from the run's seed and
+Python's ``random`` and numpy's legacy global generator are reseeded from the run's key and
 the cycle before each call, so even an entry that draws from them is reproducible. What the
 entry prints is discarded.
 """
@@ -81,13 +86,13 @@ def _clean_sys_path(sim_parent: str) -> None:
     sys.path[:] = [p for p in sys.path if p and real(p) not in drop]
 
 
-def _seed_globals(seed: int, cycle: int) -> None:
-    """Seed ``random`` and numpy's legacy global generator from the run's seed and cycle."""
+def _seed_globals(key: int, cycle: int) -> None:
+    """Seed ``random`` and numpy's legacy global generator from the run's key and cycle."""
     import random
 
     import numpy as np
 
-    state = np.random.SeedSequence([int(seed), int(cycle) + 1]).generate_state(2)
+    state = np.random.SeedSequence([int(key), int(cycle) + 1]).generate_state(2)
     random.seed(int(state[0]) << 32 | int(state[1]))
     np.random.seed(int(state[0]))  # noqa: NPY002 (the legacy global an entry may draw from)
 
@@ -123,7 +128,7 @@ class _Entry:
         self.code = None
         self.filename = "entry.py"
         self.strategy = None
-        self.seed = 0
+        self.key = 0  # the seed of the entry's own random numbers in this run (not the run's)
         self.pending: list[str] = []  # refusals the file caught while loading, not yet reported
         self.load_error = {"ok": False, "kind": "load", "detail": "the file was not loaded"}
 
@@ -176,11 +181,11 @@ class _Entry:
         return {"ok": True}
 
     def run(self, message: dict) -> dict:
-        self.seed = int(message["seed"])
+        self.key = int(message["key"])
         self.strategy = None
         if self.code is None:
             return self.load_error
-        _seed_globals(self.seed, -1)
+        _seed_globals(self.key, -1)
         module = types.ModuleType("entry")
         module.__file__ = self.filename
         sys.modules["entry"] = module
@@ -210,7 +215,7 @@ class _Entry:
         if self.strategy is None:
             return {"ok": False, "kind": "load", "detail": "no run was started"}
         view = view_from_payload(message["view"])
-        _seed_globals(self.seed, view.cycle)
+        _seed_globals(self.key, view.cycle)
         before = len(self.refusals)
         try:
             actions = actions_to_plain(self.strategy(view))
@@ -256,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-seconds", type=float, required=True)
     args = parser.parse_args(argv)
     rx, tx = _take_pipes()
+    from .pipe import read_frame, write_frame
+
+    setup = pickle.loads(read_frame(rx))  # from the tournament: which folders to hide
 
     # Everything a strategy commonly uses is imported before the limits and the hook.
     import numpy  # noqa: F401
@@ -266,16 +274,21 @@ def main(argv: list[str] | None = None) -> int:
     import sim.planning
     import sim.strategies
 
-    from . import guard, wire  # noqa: F401
-    from .pipe import write_frame
+    from . import confine, guard, wire  # noqa: F401
 
     sim_dir = os.path.dirname(os.path.realpath(sim.__file__))
     _clean_sys_path(os.path.dirname(sim_dir))
+    roots = guard.allowed_roots(sim_dir)
+    layers = confine.confine(setup["hide"], roots, switched_on=setup["confine"])
+    del setup
     refusals: list[tuple[str, bool]] = []
-    limits = guard.limit_resources(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds)
-    guard.install(guard.allowed_roots(sim_dir), refusals)
+    limits = guard.limit_resources(
+        memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
+        processes=1 if "own_user" in layers["active"] else None)
+    guard.install(roots, refusals)
     sys.stdout = sys.stderr = _Sink()
-    write_frame(tx, json.dumps({"ok": True, "hello": os.getpid(), "limits": limits}).encode())
+    write_frame(tx, json.dumps({"ok": True, "hello": os.getpid(), "limits": limits,
+                                "confinement": layers}).encode())
     _serve(rx, tx, _Entry(refusals))
     return 0
 
