@@ -5,7 +5,8 @@ marker and no line that only a solution or hidden-test block of its source held,
 ``answer_<id> = None`` line per question (what the grader reads), and keep its links working
 from wherever it was written. The CI check runs every copy top to bottom in a fresh kernel:
 no cell may raise, every check must say "not attempted" and the score line 0 points. Bad
-markers and unsafe output folders are refused with the file, cell or folder named.
+markers (in a notebook or in the README) and unsafe output folders are refused with the file,
+cell, line or folder named.
 """
 
 from __future__ import annotations
@@ -252,6 +253,36 @@ def test_a_source_without_notebooks_is_refused(tmp_path):
         release(tmp_path, tmp_path.parent / "out-none")
     with pytest.raises(ReleaseError, match="not a folder"):
         release(tmp_path / "missing", tmp_path.parent / "out-none")
+
+
+@pytest.mark.parametrize(("readme", "says", "line"), [
+    ("# Ex\n<!-- BEGIN INSTRUCTOR ONLY -->\nsecret\n<!-- END INSTRUCTOR ONLY -->\n",
+     "looks like a marker but is not one; write exactly '<!-- BEGIN INSTRUCTORS ONLY -->'", 2),
+    ("# Ex\n<!--BEGIN INSTRUCTORS ONLY-->\nsecret\n<!--END INSTRUCTORS ONLY-->\n",
+     "looks like a marker", 2),
+    ("# Ex\n\n<!-- begin instructors only -->\nsecret\n", "looks like a marker", 3),
+    ("# Ex\n<!-- BEGIN INSTRUCTORS ONLY -->\nsecret\n",
+     "has no matching '<!-- END INSTRUCTORS ONLY -->'", 2),
+    ("# Ex\nsecret\n<!-- END INSTRUCTORS ONLY -->\n", "closes no block", 3),
+    ("<!-- BEGIN INSTRUCTORS ONLY -->\n<!-- BEGIN INSTRUCTORS ONLY -->\nsecret\n"
+     "<!-- END INSTRUCTORS ONLY -->\n", "cannot be nested", 2),
+])
+def test_a_readme_with_bad_instructors_markers_is_refused(small_source, tmp_path, readme, says,
+                                                          line):
+    (small_source / "README.md").write_text(readme, encoding="utf-8")
+    with pytest.raises(ReleaseError, match=re.escape(says)) as err:
+        release(small_source, tmp_path / "handout")
+    assert f"README.md, line {line}:" in str(err.value)
+    assert not (tmp_path / "handout").exists()  # nothing handed out
+
+
+def test_a_readme_s_instructors_part_is_left_out_and_the_rest_kept(small_source, tmp_path):
+    (small_source / "README.md").write_text(
+        "# Ex\n<!-- not for anyone in particular -->\n<!-- BEGIN INSTRUCTORS ONLY -->\n"
+        "secret\n<!-- END INSTRUCTORS ONLY -->\nafter\n", encoding="utf-8")
+    out = release(small_source, tmp_path / "handout")
+    assert (out / "README.md").read_text(encoding="utf-8") == (
+        "# Ex\n<!-- not for anyone in particular -->\nafter\n")
 
 
 # -- the command line -----------------------------------------------------------------------------

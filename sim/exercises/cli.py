@@ -63,12 +63,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
     grd = actions.add_parser(
         "grade", help="run submitted notebooks and write a gradebook CSV",
-        description="Run every .ipynb under SUBMISSIONS in a fresh kernel of its own and grade "
-                    "each question with the exercise's checks. Writes one row per file and "
-                    "question (file, student, exercise, question, points, max_points, status, "
-                    "feedback) and prints each student's total. A notebook that crashes, "
-                    "loops or prints garbage gets zero for what it could not answer. Student "
-                    "code runs with your permissions: grade untrusted work in a container.")
+        description="Run every .ipynb under SUBMISSIONS in a fresh kernel of its own, have it "
+                    "hand in its answers as data, and grade each question with the exercise's "
+                    "checks in a second kernel no student code runs in. Writes one row per "
+                    "file and question (file, student, exercise, question, points, max_points, "
+                    "status, feedback) and prints each student's total. A notebook that "
+                    "crashes, loops or prints garbage gets zero for what it could not answer. "
+                    "Student code runs with your permissions: grade untrusted work in a "
+                    "container.")
     grd.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
                      help="folder of submitted notebooks (subfolders are searched)")
     grd.add_argument("--out", type=Path, default=Path("gradebook.csv"), metavar="CSV",
@@ -84,7 +86,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                      default=1800.0, metavar="S",
                      help="seconds all of a notebook's cells may run (default: 1800)")
     grd.add_argument("--jobs", type=number("--jobs", 1, whole=True), default=1, metavar="N",
-                     help="notebooks graded at the same time (default: 1)")
+                     help="notebooks graded at the same time, two kernels each (default: 1)")
     return parser
 
 

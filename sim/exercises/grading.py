@@ -1,36 +1,44 @@
 """Grade submitted exercise notebooks into a gradebook CSV, whatever the notebooks do.
 
 :func:`grade_submissions` finds every ``*.ipynb`` under a folder (a file per student and
-exercise, in any layout) and grades each in a fresh Python kernel of its own:
+exercise, in any layout) and grades each with two fresh Python kernels of its own
+(:mod:`.verdicts`):
 
-1. The student's code cells run top to bottom, in a temporary working folder, with a time
-   limit per cell and one for the whole notebook. Errors do not stop the run, so a crash in
-   question 2 still lets questions 3 to 5 be graded; a cell over its limit is interrupted.
-2. The grader then runs cells of its own, never the student's checks. The first clears the
-   kernel's event hooks; the next reads which exercise and student id ``exercises.setup``
-   was called with, then drops every ``sim.exercises`` module and imports the package afresh
-   from disk, so a patched ``exercises.check`` (or grade, question or cache) takes no part;
-   it rebuilds the student's parameters from the id. One cell per question then grades the
-   variable ``answer_<question id>`` (the convention every exercise follows and
-   :func:`sim.exercises.release.release` enforces) with :func:`sim.exercises.grade`, so a
-   strategy that loops only costs its own question.
-3. Each grader cell prints its verdict as JSON between markers holding a random nonce made for
-   this run; the student's output is never read, so printed garbage or forged markers cannot
-   change a grade. Points come from this process's own registry, not from the kernel.
+1. **The student's kernel** runs the notebook's code cells top to bottom, in a temporary
+   working folder, with a time limit per cell and one for the whole notebook. Errors do not
+   stop the run, so a crash in question 2 still lets questions 3 to 5 be graded; a cell over
+   its limit is interrupted. The grader then runs cells of its own there, never the student's
+   checks: they read which exercise and student id ``exercises.setup`` was called with and hand
+   in each variable ``answer_<question id>`` (the convention every exercise follows and
+   :func:`sim.exercises.release.release` enforces) as a file of plain data: numbers, text,
+   tables; a function as the record of what it returned when the question's check ran it.
+2. **The judge**, a second kernel in which no student code ever runs, rebuilds the student's
+   parameters from the id, and grades each hand-in with :func:`sim.exercises.grade`, replaying
+   a function's record through the check's own simulation. The points a verdict earns come
+   from this process's registry.
+
+Trust model: points are decided by the grader's own code on data, never by the student's
+interpreter. Whatever a notebook does to Python (an input transformer that rewrites the
+grader's cells, a patched ``json``, ``print`` or ``exercises.check``) can only change which
+answers it hands in, and a forged answer is graded like any other. Believed from the notebook
+are only its claimed student id and exercise (they choose whose parameters are graded), and,
+for a function, its own kernel's check may lower that question's grade, never raise it.
 
 Every question gets a row with a status: ``correct``, ``incorrect`` (with the question's hint),
 ``not attempted``, ``timed out`` (its cell, or checking it, ran over the limit) or ``error``
-(its cell raised, the notebook is not a notebook, the kernel died, setup never ran). A broken
-submission gets zeros and the reason, never a crashed grader.
+(its cell raised, the notebook is not a notebook, the kernel died, setup never ran, the answer
+could not be handed in). A broken submission gets zeros and the reason, never a crashed grader.
 
-Limits: grading runs the students' code with your permissions. The steps above defeat
-accidents and naive tampering, not a determined attacker (student code can patch the
-simulation itself or read files); grade untrusted submissions in a container or a throwaway
-account.
+Limits: the answer checks ship with the package, so a student can compute right answers with
+them (``Question.expected``) as an instructor can; the grader grades answers, not how they
+were found. And grading runs the students' code with your permissions: code that acts outside
+Python (rewriting files, the grader's own among them, or other processes of yours) is not
+stopped by any of the above; grade untrusted submissions in a container or a throwaway account.
 
 Modules: this one finds the submissions and turns each into rows of points, and many into a
-gradebook; :mod:`.verdicts` runs steps 1 to 3 for one notebook, in a kernel that
-:mod:`.kernel` drives under its time limits.
+gradebook; :mod:`.verdicts` runs the two kernels for one notebook, which :mod:`.kernel` drives
+under its time limits; :mod:`.handin`, :mod:`.plain` and :mod:`.calls` carry answers out of
+the student's kernel; :mod:`.judge` grades them.
 """
 
 from __future__ import annotations
@@ -297,7 +305,7 @@ def grade_submissions(folder: str | Path, out: str | Path = "gradebook.csv", *,
     notebook_timeout : float
         Seconds all of a notebook's own cells together may run; cells left are not run.
     jobs : int
-        Notebooks graded at the same time (one kernel each).
+        Notebooks graded at the same time (two kernels each: the student's and the judge).
     progress : callable, optional
         ``progress(done, total, file, rows)`` after each notebook (for a command line).
 
@@ -309,7 +317,8 @@ def grade_submissions(folder: str | Path, out: str | Path = "gradebook.csv", *,
     Raises
     ------
     GradingError
-        ``folder`` is missing or holds no notebook, a bad argument, or no kernel can start.
+        ``folder`` is missing or holds no notebook, a bad argument, no kernel can start, or
+        the judge cannot import the checks.
     """
     _check_limits(exercise, timeout, notebook_timeout, jobs)
     root = Path(folder)

@@ -23,8 +23,9 @@ renamed submission is. A copy runs top to bottom and every check reports "not at
 so they still reach their targets from the output folder.
 
 A marker that is unbalanced, nested, or misspelt (``## BEGIN SOLUTION``, ``### begin
-solution``) stops the release with the file and the cell named: a misspelt marker would
-otherwise hand the solution out. So does a registered exercise whose student copy does not set
+solution``, ``<!-- BEGIN INSTRUCTOR ONLY -->``) stops the release with the file and the cell
+or line named: a misspelt marker would otherwise hand the solution, or the instructors' part of
+the README, out. So does a registered exercise whose student copy does not set
 ``answer_<question id> = None`` for every question, since that is the variable the grader reads.
 Everything is written to a temporary folder beside the output and renamed into place
 (:func:`sim.outputs.staged_folder`); which folders may be replaced is decided here first.
@@ -53,8 +54,11 @@ _README_BLOCK = ("<!-- BEGIN INSTRUCTORS ONLY -->", "<!-- END INSTRUCTORS ONLY -
 MANIFEST = ".crmlab-release.json"
 
 # Anything that looks like a marker; a line matching this that is not exactly a marker is a
-# typo that would leak the block, so it is refused.
+# typo that would leak the block, so it is refused. In notebooks: comments naming a solution or
+# hidden tests; in the README: HTML comments naming the beginning or end of an instructors' part.
 _MARKERISH = re.compile(r"^\s*#+\s*(BEGIN|END)\s+(SOLUTIONS?|HIDDEN[\s_-]*TESTS?)\b", re.I)
+_README_MARKERISH = re.compile(r"^\s*<!--(?=.*\b(BEGIN|END|START|STOP)\b)"
+                               r"(?=.*(INSTRUCT|TEACH|STAFF|ONLY|PRIVATE|SOLUTION|HIDDEN))", re.I)
 # A markdown link to a local file: [text](target) with no scheme; group 1 is the target.
 _LINK = re.compile(r"(\]\()(?!https?:|mailto:|#)([^)\s]+)(\))")
 # The exercise a notebook starts: exercises.setup("NAME", ...).
@@ -66,9 +70,12 @@ class ReleaseError(CRMLabError):
 
 
 # -- one notebook ---------------------------------------------------------------------------------
-def _strip_blocks(text: str, blocks, where: str, *, strict: bool = True) -> str:
-    """``text`` without the lines between (and including) each pair of ``blocks`` markers;
-    ``strict`` refuses lines that look like notebook markers but are not exactly one."""
+def _strip_blocks(text: str, blocks, where: str, markerish: re.Pattern = _MARKERISH) -> str:
+    """``text`` without the lines between (and including) each pair of ``blocks`` markers.
+
+    Unbalanced or nested markers, and lines that match ``markerish`` without being exactly a
+    marker (a typo would leave the block in), raise :class:`ReleaseError` naming the line.
+    """
     kept: list[str] = []
     open_block: tuple[str, str, int] | None = None  # (begin, end, line number)
     for number, line in enumerate(text.splitlines(), start=1):
@@ -87,7 +94,7 @@ def _strip_blocks(text: str, blocks, where: str, *, strict: bool = True) -> str:
                 raise ReleaseError(f"{where}, line {number}: {marker!r} closes no block "
                                    f"({opened})")
             open_block = None
-        elif strict and _MARKERISH.match(line):
+        elif markerish.match(line):
             allowed = " or ".join(repr(m) for pair in blocks for m in pair)
             raise ReleaseError(f"{where}, line {number}: {marker!r} looks like a marker but is "
                                f"not one; write exactly {allowed}")
@@ -96,7 +103,7 @@ def _strip_blocks(text: str, blocks, where: str, *, strict: bool = True) -> str:
     if open_block:
         raise ReleaseError(f"{where}, line {open_block[2]}: {open_block[0]!r} has no matching "
                            f"{open_block[1]!r}" + (" (a block ends in the cell it begins in)"
-                                                   if strict else ""))
+                                                   if markerish is _MARKERISH else ""))
     while kept and not kept[-1].strip():  # the block often ended the cell
         kept.pop()
     return "\n".join(kept)
@@ -216,8 +223,9 @@ def release(source_dir: str | Path = "exercises", out_dir: str | Path = "release
     Raises
     ------
     ReleaseError
-        No notebooks in ``source_dir``, a bad marker or missing answer line (file and cell
-        named), or an ``out_dir`` that is refused (see ``out_dir``).
+        No notebooks in ``source_dir``, a bad marker in a notebook or the README, a missing
+        answer line (file, cell and line named), or an ``out_dir`` that is refused (see
+        ``out_dir``).
     """
     source = Path(source_dir).resolve()
     out = Path(out_dir).resolve()
@@ -243,8 +251,8 @@ def release(source_dir: str | Path = "exercises", out_dir: str | Path = "release
     readme_text = None
     if readme.is_file():
         readme_text = _relink(_strip_blocks(readme.read_text(encoding="utf-8"),
-                                            (_README_BLOCK,), str(readme), strict=False) + "\n",
-                              source, out, released)
+                                            (_README_BLOCK,), str(readme), _README_MARKERISH)
+                              + "\n", source, out, released)
 
     with staged_folder(out) as tmp:
         for name, copy in copies.items():
