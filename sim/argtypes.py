@@ -37,8 +37,11 @@ def number(label: str, minimum: float, *, whole: bool = False, above: bool = Fal
         try:
             value = int(text) if whole else float(text)
         except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and (value > minimum if above else value >= minimum)):
+            value = None
+        # (a whole number of 400 digits is fine to compare, but not to make a float of)
+        ok = value is not None and (whole or math.isfinite(value)) and (
+            value > minimum if above else value >= minimum)
+        if not ok:
             raise argparse.ArgumentTypeError(f"{label} {text!r}: must be {kind} {bound}")
         return value
 

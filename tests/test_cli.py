@@ -250,6 +250,8 @@ def test_bad_scale_and_transactions():
      "--timeout '0': must be a number of seconds > 0"),
     (["tournament", "entries", "--replications", "1.5"],
      "--replications '1.5': must be a whole number >= 1"),
+    (["compare", "--strategies", "operational", "--replications", "-" + "9" * 400],
+     "must be a whole number >= 1"),
 ])
 def test_bad_numbers_are_named_with_what_is_allowed(argv, message, capsys):
     from sim.cli import _parser
