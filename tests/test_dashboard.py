@@ -279,8 +279,10 @@ def test_make_dashboard_serves_this_notebook_with_voila():
     makefile = (ROOT / "Makefile").read_text()
     assert "make dashboard" in makefile.split("\nhelp:", 1)[1].split("\n\n", 1)[0]
     # What `make dashboard` would run, once the stamps are up to date (dry run: nothing runs).
-    done = subprocess.run(["make", "-n", "-o", ".venv/.installed-stamp", "-o",
-                           ".venv/.dashboard-stamp", "dashboard"], cwd=ROOT,
+    # Under `make test` the parent make's flags would make this one print its directory.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", "-o", ".venv/.installed-stamp",
+                           "-o", ".venv/.dashboard-stamp", "dashboard"], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     command = " ".join(done.stdout.replace("\\\n", " ").strip().splitlines()[-1].split())
