@@ -23,7 +23,11 @@ KPI definitions, used everywhere (notebooks, reports, experiments):
 * **service cost per request** = (agents + self-service + e-mail) / service requests, EUR;
 * **price index** = what customers paid (list prices less discounts) / what the same purchases
   cost at the scenario's reference prices (1 for a firm that never changed its prices);
-* **discount cost** = the customer-specific discounts given, EUR (revenue is at list prices).
+* **discount cost** = the customer-specific discounts given, EUR (revenue is at list prices);
+* **complaint turnaround** = mean time from a service request to the resolution of its issue,
+  in hours, over the requests resolved by the end of the run, whatever channels they went
+  through (:func:`sim.analytics.service.turnaround`); read it with the **share of requests
+  resolved**.
 """
 
 from __future__ import annotations
@@ -82,6 +86,9 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "service_cost_per_request": ("Service cost per request", "EUR/request", "{:,.2f}"),
     "price_index": ("Price paid against the reference prices", "index", "{:.3f}"),
     "discount_cost": ("Customer-specific discounts", "EUR", "{:,.0f}"),
+    "complaint_turnaround_hours": ("Complaint turnaround (request to resolution)", "hours",
+                                   "{:,.1f}"),
+    "complaints_resolved_share": ("Service requests resolved by the end", "share", "{:.1%}"),
     "satisfaction_end": ("Mean satisfaction at the end (ground truth)", "0-1", "{:.3f}"),
     "retention_offers": ("Retention offers made", "offers", "{:,.0f}"),
     "retention_cost": ("Cost of retention offers", "EUR", "{:,.0f}"),
@@ -150,7 +157,8 @@ class Result:
     channel_contacts : pandas.DataFrame
         One row per web self-service or e-mail contact (calls are in ``service``): customer,
         channel, arrival day, wait for the answer in minutes (0 for self-service), whether the
-        issue was complex, resolved, and escalated to a call.
+        issue was complex, resolved, and escalated to a call, with that call's ``issue`` in
+        ``service`` (-1 if none).
     """
 
     scenario: object
@@ -226,9 +234,19 @@ class Result:
                 requests),
             "price_index": _price_index(tl),
             "discount_cost": float(tl["cost_discount"].sum()),
+            **self._turnaround_kpis(),
             "satisfaction_end": float(tl["satisfaction"].iloc[-1]),
             **self._campaign_kpis(),
         }
+
+    def _turnaround_kpis(self) -> dict[str, float]:
+        from .analytics.service import turnaround  # the one definition
+
+        hours = turnaround(self)["turnaround_hours"]
+        done = hours.notna()
+        return {"complaint_turnaround_hours": float(hours[done].mean()) if done.any()
+                else math.nan,
+                "complaints_resolved_share": float(done.mean()) if len(hours) else math.nan}
 
     def _campaign_kpis(self) -> dict[str, float]:
         """Campaign counts, costs and the waste of retention offers (from the truth)."""

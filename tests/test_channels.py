@@ -246,3 +246,58 @@ def test_the_channel_report_adds_up(both):
     assert table.loc["email", "cost_per_contact"] == pytest.approx(
         BASE.channels.email_cost_per_contact)
     assert table.loc["phone", "cost_per_contact"] > 5 * table.loc["email", "cost_per_contact"]
+
+
+def test_each_escalation_knows_the_call_it_became(both):
+    cc, sv = both.channel_contacts, both.service
+    escalated = cc[cc["escalated"]]
+    calls = sv[sv["contact"] == 1].set_index("issue")
+    linked = escalated[escalated["call_issue"] >= 0]
+    # Every escalation before the horizon is linked; the call is the same customer's first
+    # contact of that issue, made the moment the online contact ended.
+    made = escalated["arrival_day"] + escalated["wait_minutes"] / 1440.0 < BASE.horizon_days
+    assert (linked.index == escalated[made].index).all() and len(linked) > 0
+    call = calls.loc[linked["call_issue"]]
+    assert (call["customer_id"].to_numpy() == linked["customer_id"].to_numpy()).all()
+    np.testing.assert_allclose(call["arrival_day"].to_numpy(),
+                               (linked["arrival_day"] + linked["wait_minutes"] / 1440.0),
+                               atol=1e-9)
+    assert (cc.loc[~cc["escalated"], "call_issue"] == -1).all()
+
+
+def test_complaint_turnaround_follows_a_request_through_its_channels(both):
+    from sim.analytics.service import turnaround
+
+    table = turnaround(both)
+    s = both.summary()
+    assert len(table) == s["requests"] == both.timeline["requests"].sum()
+    assert set(table["first_channel"]) == {"phone", "web", "email"}
+    done = table["turnaround_hours"].notna()
+    assert s["complaints_resolved_share"] == pytest.approx(done.mean())
+    assert s["complaint_turnaround_hours"] == pytest.approx(
+        table.loc[done, "turnaround_hours"].mean())
+    assert (table.loc[done, "turnaround_hours"] >= 0).all()
+    # A web contact that resolved the issue took no time; an escalated one took as long as
+    # its call's issue took to be resolved.
+    cc, sv = both.channel_contacts, both.service
+    web = table[table["first_channel"] == "web"]
+    assert (web["turnaround_hours"] == 0).sum() == (cc["resolved"] & (cc["channel"] == "web")).sum()
+    sv_end = sv["arrival_day"] + (sv["wait_minutes"] + sv["handle_minutes"]) / 1440.0
+    first_fix = sv_end[sv["resolved"]].groupby(sv.loc[sv["resolved"], "issue"]).min()
+    one = cc[cc["escalated"] & (cc["channel"] == "web") & cc["call_issue"].isin(first_fix.index)]
+    row = one.iloc[0]
+    expected = (first_fix[row["call_issue"]] - row["arrival_day"]) * 24.0
+    got = table.loc[(table["customer_id"] == row["customer_id"])
+                    & (table["request_day"] == row["arrival_day"]), "turnaround_hours"]
+    assert got.iloc[0] == pytest.approx(expected)
+
+
+def test_complaint_turnaround_without_channels_is_the_centre_s_issues():
+    from sim.analytics.service import turnaround
+
+    r = sim.run(BASE, firm(), seed=9, transactions="none")
+    table, sv = turnaround(r), r.service
+    assert len(table) == (sv["contact"] == 1).sum()
+    assert (table["first_channel"] == "phone").all()
+    resolved_issues = sv.loc[sv["resolved"] & sv["handle_minutes"].notna(), "issue"].nunique()
+    assert table["turnaround_hours"].notna().sum() == resolved_issues

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .funnel import ratio
 
-__all__ = ["by_channel", "service_levels", "wait_percentiles"]
+__all__ = ["by_channel", "service_levels", "turnaround", "wait_percentiles"]
 
 _PERCENTILES = (0.5, 0.8, 0.9, 0.95, 0.99)
 
@@ -200,3 +200,51 @@ def by_channel(result) -> pd.DataFrame:
     out.index.name = "channel"
     out["cost_per_contact"] = ratio(out["cost"], out["contacts"])
     return out
+
+
+def turnaround(result) -> pd.DataFrame:
+    """Complaint turnaround: for every service request, how long from the request to the
+    resolution of its issue, whatever channels it went through.
+
+    A request made by phone is its issue in the ``service`` table: it is resolved when a
+    contact of that issue (the first or a recontact) resolves it. A request made online is
+    resolved by its web or e-mail contact, or, if that contact escalated to a call, when the
+    call's issue is resolved (``channel_contacts.call_issue``). A request not resolved by the
+    end of the run has no resolution (NaN): read the turnaround with the share resolved.
+
+    Parameters
+    ----------
+    result : Result
+        A run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per request: ``customer_id``, ``first_channel`` (phone, web or email),
+        ``request_day``, ``resolved_day`` (days, NaN if unresolved) and ``turnaround_hours``.
+    """
+    sv, cc = result.service, result.channel_contacts
+    issue = sv["issue"].to_numpy()
+    ends = (sv["arrival_day"] + (sv["wait_minutes"] + sv["handle_minutes"]) / 1440.0).to_numpy()
+    solved = sv["resolved"].to_numpy(dtype=bool) & np.isfinite(ends)
+    # The day each issue was resolved (its first resolving contact), NaN if never.
+    resolved_at = pd.Series(ends[solved], index=issue[solved]).groupby(level=0).min()
+    first = sv[sv["contact"] == 1]
+    called = cc["call_issue"].to_numpy()
+    phone = first[~first["issue"].isin(called[called >= 0])]
+    online_end = (cc["arrival_day"] + cc["wait_minutes"] / 1440.0).to_numpy()
+    online_done = np.where(cc["resolved"].to_numpy(dtype=bool), online_end,
+                           resolved_at.reindex(called).to_numpy())
+    out = pd.DataFrame({
+        "customer_id": np.concatenate([phone["customer_id"].to_numpy(),
+                                       cc["customer_id"].to_numpy()]),
+        "first_channel": pd.Categorical(
+            np.concatenate([np.full(len(phone), "phone"), cc["channel"].astype(str).to_numpy()]),
+            categories=["phone", "web", "email"]),
+        "request_day": np.concatenate([phone["arrival_day"].to_numpy(),
+                                       cc["arrival_day"].to_numpy()]),
+        "resolved_day": np.concatenate([resolved_at.reindex(phone["issue"]).to_numpy(),
+                                        online_done]),
+    })
+    out["turnaround_hours"] = (out["resolved_day"] - out["request_day"]) * 24.0
+    return out.sort_values("request_day", kind="stable", ignore_index=True)

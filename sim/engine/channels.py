@@ -62,6 +62,8 @@ class ChannelDesk:
         # Decided outcomes not yet applied: (end day, customer, wait minutes, resolved,
         # the wait in minutes a customer takes in stride) as arrays, one chunk per route().
         self._pending: list[tuple[np.ndarray, ...]] = []
+        # Escalations of the last route() waiting for their calls' issue numbers (see link).
+        self._unlinked: list[tuple[dict, np.ndarray]] = []
 
     # -- the cycle's offer ----------------------------------------------------------------------
     def offer(self, actions) -> None:
@@ -131,11 +133,16 @@ class ChannelDesk:
             end = arrival + answer
             call_who.append(cust[escalated])
             call_delays.append(end[escalated] - now)
-            self._chunks.append({
+            chunk = {
                 "customer": cust, "channel": np.full(k, channel, dtype=np.int8),
                 "arrival": arrival, "end": end, "complex": complex_, "resolved": resolved,
                 "escalated": escalated,
-            })
+                # The centre's issue number of the call each escalation became (see link).
+                "call_issue": np.full(k, -1, dtype=np.int64),
+            }
+            self._chunks.append(chunk)
+            if escalated.any():
+                self._unlinked.append((chunk, np.flatnonzero(escalated)))
             self._pending.append((end, cust, answer * MINUTES_PER_DAY, resolved, expected))
             name = CHANNEL_NAMES[channel]
             ledger.add(f"{name}_contacts", k)
@@ -146,6 +153,21 @@ class ChannelDesk:
         # The centre orders calls by when they are made; the order given is only the order in
         # which issue numbers are handed out.
         return np.concatenate(call_who), np.concatenate(call_delays)
+
+    def link(self, issues: range) -> None:
+        """The centre's issue numbers of the calls just submitted for the last :meth:`route`:
+        its escalations are the last of them, in order, so each online contact that ended in
+        a call knows which issue the call was (for the turnaround from request to
+        resolution)."""
+        rows = [(chunk, where) for chunk, where in self._unlinked]
+        n = sum(where.size for _, where in rows)
+        if n:
+            numbers = np.asarray(issues[len(issues) - n:], dtype=np.int64)
+            start = 0
+            for chunk, where in rows:
+                chunk["call_issue"][where] = numbers[start:start + where.size]
+                start += where.size
+        self._unlinked = []
 
     def take_outcomes(self, now: float):
         """Web and e-mail contacts that ended by ``now`` and were not taken before, as arrays
@@ -163,11 +185,14 @@ class ChannelDesk:
     # -- records ---------------------------------------------------------------------------------
     def table(self) -> dict[str, np.ndarray]:
         """Every web and e-mail contact so far, in order of handling: customer, channel code,
-        arrival and end (days), complex, resolved, escalated (to a call)."""
-        names = ("customer", "channel", "arrival", "end", "complex", "resolved", "escalated")
+        arrival and end (days), complex, resolved, escalated (to a call) and the call's issue
+        number in the centre's log (-1 if none)."""
+        names = ("customer", "channel", "arrival", "end", "complex", "resolved", "escalated",
+                 "call_issue")
         if not self._chunks:
             empty = {"customer": np.int64, "channel": np.int8, "arrival": float, "end": float,
-                     "complex": bool, "resolved": bool, "escalated": bool}
+                     "complex": bool, "resolved": bool, "escalated": bool,
+                     "call_issue": np.int64}
             return {k: np.zeros(0, dtype=empty[k]) for k in names}
         if len(self._chunks) > 1:  # concatenated once, then kept as one chunk
             self._chunks = [{k: np.concatenate([c[k] for c in self._chunks]) for k in names}]

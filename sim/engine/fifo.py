@@ -68,8 +68,9 @@ class BatchedCentre(CentreBase):
         self._issues += 1
         self._push(self.env.now + delay, customer, self._issues, 1)
 
-    def submit_many(self, customers: list[int], delays: list[float]) -> None:
-        """New issues of ``customers`` arriving ``delays`` days from now (in this order)."""
+    def submit_many(self, customers: list[int], delays: list[float]) -> range:
+        """New issues of ``customers`` arriving ``delays`` days from now (in this order);
+        returns their issue numbers."""
         n, now, seq, issue = len(customers), self.env.now, self._seq, self._issues
         if len(delays) != n:
             raise ValueError(f"{n} customers but {len(delays)} delays")
@@ -86,6 +87,7 @@ class BatchedCentre(CentreBase):
             heapq.heapify(waiting)
         self._fresh.extend(entries)
         self._seq, self._issues = seq + n, issue + n
+        return range(issue + 1, issue + n + 1)
 
     def _push(self, arrival: float, customer: int, issue: int, contact: int) -> None:
         self._seq += 1

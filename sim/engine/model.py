@@ -392,7 +392,9 @@ class Model(Acquisition, Levers, Pricing):
             if self.desk.open:  # some go online or write instead of calling
                 who, delays = self.desk.route(who, c.segment[who], delays, self.env.now,
                                               self.ledger)
-            self.centre.submit_many(who.tolist(), delays.tolist())
+                self.desk.link(self.centre.submit_many(who.tolist(), delays.tolist()))
+            else:
+                self.centre.submit_many(who.tolist(), delays.tolist())
 
     def _lose(self, rows: np.ndarray, when: np.ndarray, hazard: np.ndarray, f: np.ndarray,
               ) -> None:

@@ -306,6 +306,7 @@ def build_result(model):
         "complex": desk["complex"],
         "resolved": desk["resolved"],
         "escalated": desk["escalated"],
+        "call_issue": desk["call_issue"],
     })
     timeline = pd.DataFrame(model.ledger.rows)
     # Recompute the service KPIs with every contact's final outcome (at each close some were

@@ -271,14 +271,16 @@ class ServiceCentre(CentreBase):
         self._issues += 1
         self.env.process(self._request(customer, delay, self._issues))
 
-    def submit_many(self, customers: list[int], delays: list[float]) -> None:
-        """New issues of ``customers`` arriving ``delays`` days from now (in this order)."""
+    def submit_many(self, customers: list[int], delays: list[float]) -> range:
+        """New issues of ``customers`` arriving ``delays`` days from now (in this order);
+        returns their issue numbers."""
         process, request = self.env.process, self._request
-        issue = self._issues
+        first = issue = self._issues
         for customer, delay in zip(customers, delays, strict=True):
             issue += 1
             process(request(customer, delay, issue))
         self._issues = issue
+        return range(first + 1, issue + 1)
 
     def _request(self, customer: int, delay: float, issue: int):
         env, rand, res = self.env, self.rand, self.resource
