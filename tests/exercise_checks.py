@@ -19,6 +19,17 @@ def spellings(value) -> list[str]:
     return sorted(out)
 
 
+def assert_correct(feedback, capsys=None) -> None:
+    """A right answer: correct, full points, praised, and (given ``capsys``) nothing printed
+    by the library."""
+    assert feedback.correct, feedback
+    assert feedback.attempted and feedback.status == "correct"
+    assert feedback.points == feedback.max_points > 0
+    assert feedback.message.startswith("Correct")
+    if capsys is not None:
+        assert capsys.readouterr() == ("", "")  # library code never prints
+
+
 def assert_hint(feedback, *, contains: str, hides=None) -> None:
     """A wrong answer: attempted, no points, the expected hint, and no leaked right value."""
     assert not feedback.correct, feedback
