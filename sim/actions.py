@@ -33,7 +33,8 @@ class Actions:
         Targeted (database) marketing spend this cycle, EUR, excluding the data cost that any
         positive spend adds (``scenario.targeted.data_cost_per_cycle``).
     target_segments : tuple of str
-        Segments whose prospects targeted marketing contacts; empty means every segment.
+        Segments whose prospects targeted marketing, telemarketing, e-mail campaigns and sales
+        reps contact; empty means every segment.
     agents : int
         Service-centre agents staffed this cycle (1 to ``scenario.service.max_agents``).
     crm_system : bool
@@ -75,6 +76,31 @@ class Actions:
         (fraction 0 to 0.9). Booked as ``cost_discount``; deep discounts for newcomers are a
         deal loyal customers notice (``scenario.fairness``). A pair list ``[(id, fraction),
         ...]`` is accepted too.
+    sales_reps : int
+        Field sales representatives employed this cycle (0 to ``scenario.sales.max_reps``), each
+        at ``sales.rep_cost_per_day``. A rep visits the prospects of their own territory, one
+        visit after another within ``sales.selling_hours`` a day (:mod:`sim.engine.sales`).
+    rep_priority : {"random", "value"}
+        Which prospects reps visit first: in random order, or the valuable accounts first
+        (prospects of the segment whose customers have earned the most margin per day as
+        customers in the firm's own records, then the next segment, and so on).
+    rep_territories : tuple of int
+        Reps per territory (one whole number per ``sales.territories``, adding up to
+        ``sales_reps``); empty spreads the reps evenly, the first territories getting one more
+        when they do not divide.
+    sales_force_automation : bool
+        Equip the reps with sales force automation this cycle (``sales.sfa_cost_per_rep`` per
+        rep): visits take ``sales.sfa_time_cut`` less time when employees have adopted it fully.
+    telemarketing_calls : int
+        Outbound calls to prospects this cycle (spread over its days), of ``target_segments``
+        if given, at ``sales.telemarketing_cost_per_call``.
+    email_campaign : int
+        Campaign e-mails to prospects who opted in to e-mail this cycle (of
+        ``target_segments`` if given), at ``sales.email_cost_per_message``; each opted-in
+        prospect gets at most one a cycle, so a larger number sends no more.
+    web_shop : bool
+        Run the web shop this cycle (``sales.web_shop_cost_per_cycle``): prospects find the firm
+        and buy online by themselves (``sales.web_shop_adoption``).
 
     Contacts, training and the fixed costs of the programme and of collaboration are committed
     spend and must fit the cycle budget; incentives, rewards and discounts are paid as they are
@@ -98,6 +124,13 @@ class Actions:
     channel_integration: bool = False
     list_prices: Mapping[str, float] | tuple = ()
     discounts: Mapping[int, float] | tuple = ()
+    sales_reps: int = 0
+    rep_priority: str = "random"
+    rep_territories: tuple[int, ...] = ()
+    sales_force_automation: bool = False
+    telemarketing_calls: int = 0
+    email_campaign: int = 0
+    web_shop: bool = False
 
     def __repr__(self) -> str:
         # Campaign lists run to thousands of ids: show how many and the first few, and leave out
@@ -174,6 +207,7 @@ class Actions:
                                f"from 0 to {MAX_WELCOME_DISCOUNT}")
         list_prices = _list_prices(self.list_prices, known)
         discounts = _discounts(self.discounts)
+        sales = _sales(self, scenario.sales)
         out = dataclasses.replace(
             self,
             **spends,
@@ -183,6 +217,7 @@ class Actions:
             welcome_discount=float(discount),
             list_prices=list_prices,
             discounts=discounts,
+            **sales,
             **{name: _customer_ids(name, getattr(self, name)) for name in ID_FIELDS},
         )
         total = planned_spend(out, scenario)
@@ -191,7 +226,8 @@ class Actions:
                 f"Actions plan EUR {total:,.0f} this cycle: must be at most budget_per_cycle "
                 f"EUR {scenario.budget_per_cycle:,.0f} (marketing + data + agents + CRM system "
                 "+ training + contacts + loyalty programme + collaboration + self-service "
-                "portal + channel integration)"
+                "portal + channel integration + sales reps + sales force automation + "
+                "telemarketing + e-mail campaign + web shop)"
             )
         return out
 
@@ -203,8 +239,10 @@ PRICE_INDEX_RANGE = (0.5, 2.0)
 MAX_DISCOUNT = 0.9
 #: Actions fields that switch a programme, system or channel on or off.
 SWITCHES = ("crm_system", "loyalty", "collaborative", "self_service", "email_service",
-            "channel_integration")
+            "channel_integration", "sales_force_automation", "web_shop")
 MAX_WELCOME_DISCOUNT = 0.9
+#: The orders in which sales reps may visit prospects (:attr:`Actions.rep_priority`).
+REP_PRIORITIES = ("random", "value")
 _BOOL_TYPES = frozenset((bool, np.bool_))  # True is an int to numpy, never a customer id
 
 
@@ -238,6 +276,59 @@ def _customer_ids(name: str, ids) -> tuple[int, ...]:
                                "numbers >= 0 (view.customers.customer_id)")
         out.append(int(v))
     return tuple(dict.fromkeys(out))
+
+
+def _whole(name: str, value, lo: int, hi: int, what: str) -> int:
+    """``value`` as an int from ``lo`` to ``hi`` (a float with an integer value is accepted, as
+    for agents); the error names the field, the value and what is allowed."""
+    if (isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral | np.bool_)
+            and math.isfinite(value) and float(value).is_integer()):
+        value = int(value)
+    if (isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral)
+            or not lo <= value <= hi):
+        raise ActionsError(f"Actions.{name} = {value!r}: must be a whole number from {lo} to "
+                           f"{what}")
+    return int(value)
+
+
+def _sales(actions: Actions, sales) -> dict:
+    """The sales-channel fields, checked against the scenario's ``sales`` section."""
+    reps = _whole("sales_reps", actions.sales_reps, 0, sales.max_reps,
+                  f"{sales.max_reps} (sales.max_reps)")
+    priority = actions.rep_priority
+    priority = str(priority) if isinstance(priority, np.str_) else priority
+    if priority not in REP_PRIORITIES:
+        raise ActionsError(f"Actions.rep_priority = {actions.rep_priority!r}: must be one of "
+                           f"{', '.join(map(repr, REP_PRIORITIES))}")
+    split = actions.rep_territories
+    if isinstance(split, str | bytes | Mapping) or np.ndim(split) != 1:
+        raise ActionsError(f"Actions.rep_territories = {split!r}: must be a list of reps per "
+                           f"territory ({sales.territories} whole numbers) or empty")
+    split = list(split)
+    if split:
+        if len(split) != sales.territories:
+            raise ActionsError(
+                f"Actions.rep_territories has {len(split)} numbers: must have one per territory, "
+                f"{sales.territories} (sales.territories), or be empty to spread the reps evenly")
+        for i, n in enumerate(split):
+            if (isinstance(n, bool | np.bool_) or not isinstance(n, numbers.Real)
+                    or not math.isfinite(n) or not float(n).is_integer() or not 0 <= n <= reps):
+                raise ActionsError(
+                    f"Actions.rep_territories[{i}] = {n!r}: reps in a territory must be a whole "
+                    f"number from 0 to sales_reps ({reps})")
+        split = [int(n) for n in split]
+        if sum(split) != reps:
+            raise ActionsError(
+                f"Actions.rep_territories = {tuple(split)} adds up to {sum(split)} reps: must "
+                f"add up to sales_reps = {reps}")
+    big = 10**9  # a cycle's contacts: far beyond any budget, but a bound against typos
+    return {
+        "sales_reps": reps, "rep_priority": priority, "rep_territories": tuple(split),
+        "telemarketing_calls": _whole("telemarketing_calls", actions.telemarketing_calls, 0,
+                                      big, f"{big:,} (calls per cycle)"),
+        "email_campaign": _whole("email_campaign", actions.email_campaign, 0, big,
+                                 f"{big:,} (e-mails per cycle)"),
+    }
 
 
 def _pairs(name: str, value) -> list[tuple]:
@@ -317,6 +408,15 @@ def price_list(scenario) -> Mapping[str, float]:
         "email_cost_per_contact": scenario.channels.email_cost_per_contact,
         "email_response_hours": scenario.channels.email_response_hours,
         "integration_cost_per_cycle": scenario.channels.integration_cost_per_cycle,
+        "rep_cost_per_day": scenario.sales.rep_cost_per_day,
+        "max_reps": scenario.sales.max_reps,
+        "territories": scenario.sales.territories,
+        "selling_hours": scenario.sales.selling_hours,
+        "visit_hours": scenario.sales.visit_hours,
+        "sfa_cost_per_rep": scenario.sales.sfa_cost_per_rep,
+        "telemarketing_cost_per_call": scenario.sales.telemarketing_cost_per_call,
+        "email_cost_per_message": scenario.sales.email_cost_per_message,
+        "web_shop_cost_per_cycle": scenario.sales.web_shop_cost_per_cycle,
         "annual_discount_rate": scenario.annual_discount_rate,
         "max_agents": srv.max_agents,
         "open_hours": srv.open_hours,
@@ -328,8 +428,11 @@ def price_list(scenario) -> Mapping[str, float]:
 def plan_cost(actions: Actions, prices: Mapping[str, float], cycle_days: int) -> float:
     """Spend a full cycle of ``actions`` commits at ``prices``: marketing, data, agents, the
     CRM system, training, campaign contacts, the loyalty programme, collaboration, the
-    self-service portal and channel integration. (Per-contact costs of self-service and e-mail
-    are paid as customers use them, like the cost of goods, and are not part of the plan.)
+    self-service portal, channel integration, and the sales channels: reps, sales force
+    automation, telemarketing calls, campaign e-mails and the web shop. (Per-contact costs of
+    self-service and e-mail service are paid as customers use them, like the cost of goods,
+    and are not part of the plan. Calls and e-mails are budgeted as planned; the books show
+    those made, fewer if the prospects run out.)
 
     Parameters
     ----------
@@ -355,8 +458,14 @@ def plan_cost(actions: Actions, prices: Mapping[str, float], cycle_days: int) ->
                   + (prices["web_cost_per_cycle"] if actions.self_service else 0.0)
                   + (prices["integration_cost_per_cycle"] if actions.channel_integration
                      else 0.0))
+    reps = actions.sales_reps
+    sales = (reps * prices["rep_cost_per_day"] * cycle_days
+             + (reps * prices["sfa_cost_per_rep"] if actions.sales_force_automation else 0.0)
+             + actions.telemarketing_calls * prices["telemarketing_cost_per_call"]
+             + actions.email_campaign * prices["email_cost_per_message"]
+             + (prices["web_shop_cost_per_cycle"] if actions.web_shop else 0.0))
     return (actions.mass_spend + actions.targeted_spend + data + agents + system
-            + actions.training_spend + contacts + programmes)
+            + actions.training_spend + contacts + programmes + sales)
 
 
 def planned_spend(actions: Actions, scenario) -> float:

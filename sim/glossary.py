@@ -660,6 +660,44 @@ TERMS: tuple[Term, ...] = (
         also=(("en", "SFA"),),
     ),
     _term(
+        "sales representative", 6,
+        "A salesperson who visits prospects and customers in person; the costliest contact a "
+        "firm makes, so the time of reps is spent on the most valuable accounts first.",
+        tr=("satış temsilcisi",),
+        fa=("نماینده فروش",),
+        pl=("przedstawiciel handlowy", "004"),
+        also=(("en", "sales rep"), ("en", "field sales")),
+        found={"przedstawiciel handlowy": "przedstawicieli handlowych"},
+    ),
+    _term(
+        "time and territory management", 6,
+        "Dividing the market into sales territories, assigning reps to them and planning the "
+        "reps' limited selling time across the prospects and customers of their territory.",
+        tr=("zaman ve bölge yönetimi",),
+        fa=("مدیریت زمان و قلمرو فروش",),
+        pl=("zarządzanie czasem i terytorium", "004"),
+        also=(("en", "territory management"), ("en", "sales territory")),
+    ),
+    _term(
+        "telemarketing", 6,
+        "Selling and winning prospects by telephone calls from a list: cheaper than a visit, "
+        "and converting better than mail or e-mail.",
+        tr=("telefonla pazarlama",),
+        fa=("بازاریابی تلفنی",),
+        pl=("telemarketing",),
+        also=(("pl", "telemerkeing", "004"),),
+    ),
+    _term(
+        "customer acquisition cost", 9,
+        "What winning one new customer costs: a channel's acquisition spend divided by the "
+        "customers it won (CAC), compared across channels and against what those customers "
+        "are worth.",
+        tr=("müşteri edinme maliyeti",),
+        fa=("هزینه جذب مشتری",),
+        pl=("koszt pozyskania klienta",),
+        also=(("en", "CAC"), ("en", "CAC by channel")),
+    ),
+    _term(
         "call centre", 6,
         "A contact centre through which customers reach the firm by telephone and other means, "
         "and which the firm uses to reach them.",
@@ -929,6 +967,16 @@ TERMS: tuple[Term, ...] = (
         tr=("sosyal CRM", "002"),
         fa=("CRM اجتماعی",),
         pl=("społecznościowy CRM",),
+    ),
+    _term(
+        "complaint turnaround", 9,
+        "The time from a customer's service request to the resolution of its issue, across "
+        "every channel and recontact; a quick turnaround after complaints is a measure of CRM "
+        "success, and slow or unresolved complaints are what customers tell in public.",
+        tr=("hızlı geri dönüş", "002"),
+        fa=("پاسخ سریع به شکایت",),
+        pl=("szybka reakcja na reklamację",),
+        also=(("en", "turnaround"),),
     ),
     _term(
         "customer profitability", 9,

@@ -74,6 +74,7 @@ CORE = {
     "satisfaction.churn_effect": 0.0,  # the churn hazard no longer depends on satisfaction
     "word_of_mouth.imitation": 0.0,  # no referrals driven by customers' voice
     "word_of_mouth.detractor_effect": 0.0,  # unhappy customers do not hurt conversion
+    "social.posting_share": 0.0,  # nobody posts about service on social media
     "competitors.waves_per_year": 0.0,  # no competitor offers
     "service.recontact_prob": 0.0,  # every request is one contact
     "service.open_hours": 24.0,  # requests arrive around the clock, when purchases happen
@@ -95,8 +96,8 @@ def core_scenario(scenario):
     -------
     Scenario
         A validated copy with the fields of :data:`CORE` set: no satisfaction effect on churn,
-        no word of mouth beyond spontaneous adoption, no competitors, no recontacts, a service
-        centre open 24 hours a day.
+        no word of mouth beyond spontaneous adoption (none on social media either), no
+        competitors, no recontacts, a service centre open 24 hours a day.
     """
     return scenario.replace(**CORE)
 

@@ -7,7 +7,12 @@ KPI definitions, used everywhere (notebooks, reports, experiments):
   share of customers a year loses, compounded from the cycles;
 * **retention rate** = 1 - annual churn rate;
 * **CAC** (customer acquisition cost) = marketing spend / customers won by marketing, per channel
-  and overall (referrals cost nothing and are not counted);
+  and overall (referrals cost nothing and are not counted); the sales channels' CAC (reps with
+  sales force automation, telemarketing, e-mail campaigns, web shop) are each channel's cost /
+  its customers (:func:`sim.analytics.acquisition.cac_by_channel`, inf if it won nobody);
+* **rep productivity** = visits per rep and working day, the share of visits that won a
+  customer, and the margin to date of the reps' customers per selling hour paid (reps x
+  ``sales.selling_hours`` a working day);
 * **realised CLV** = mean over customers acquired during the run of their margin to date,
   discounted to day 0 continuously at ``annual_discount_rate`` (margin = revenue x gross margin
   - cost to serve);
@@ -27,7 +32,9 @@ KPI definitions, used everywhere (notebooks, reports, experiments):
 * **complaint turnaround** = mean time from a service request to the resolution of its issue,
   in hours, over the requests resolved by the end of the run, whatever channels they went
   through (:func:`sim.analytics.service.turnaround`); read it with the **share of requests
-  resolved**.
+  resolved**;
+* **social posts** = complaint and praise posts about service contacts on social media
+  (``scenario.social``; they add to word of mouth, see :mod:`sim.engine.social`).
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ __all__ = ["KPI_INFO", "RUN_FILE", "Result", "top_share"]
 RUN_FILE = "run.json"
 RUN_FORMAT = "crmlab-result"
 #: Raise when run.json changes shape, so an older Result.load refuses it by name.
-RUN_FORMAT_VERSION = 2  # 2: channel_contacts table, scenario channels
+RUN_FORMAT_VERSION = 3  # 2: channel_contacts table, scenario channels; 3: rep_visits, sales
 #: Default of ``Result.load(scenario=...)``: use the scenario stored in run.json.
 _STORED = object()
 # to_csv writes each float's shortest round-trip repr. pandas >= 3.1 parses every float exactly
@@ -89,6 +96,8 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "complaint_turnaround_hours": ("Complaint turnaround (request to resolution)", "hours",
                                    "{:,.1f}"),
     "complaints_resolved_share": ("Service requests resolved by the end", "share", "{:.1%}"),
+    "social_complaints": ("Complaint posts on social media", "posts", "{:,.0f}"),
+    "social_praise": ("Praise posts on social media", "posts", "{:,.0f}"),
     "satisfaction_end": ("Mean satisfaction at the end (ground truth)", "0-1", "{:.3f}"),
     "retention_offers": ("Retention offers made", "offers", "{:,.0f}"),
     "retention_cost": ("Cost of retention offers", "EUR", "{:,.0f}"),
@@ -97,6 +106,16 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "retention_wasted_cost": ("Cost of those wasted offers", "EUR", "{:,.0f}"),
     "cross_sell_accepted": ("Products added by cross-selling", "products", "{:,.0f}"),
     "won_back": ("Customers won back", "customers", "{:,.0f}"),
+    "sales_cost": ("Cost of the sales channels (reps, SFA, telemarketing, e-mail, web shop)",
+                   "EUR", "{:,.0f}"),
+    "cac_rep": ("CAC, sales reps", "EUR/customer", "{:,.2f}"),
+    "cac_telemarketing": ("CAC, telemarketing", "EUR/customer", "{:,.2f}"),
+    "cac_email": ("CAC, e-mail campaigns", "EUR/customer", "{:,.2f}"),
+    "cac_web": ("CAC, web shop", "EUR/customer", "{:,.2f}"),
+    "rep_visits_per_day": ("Visits per rep and working day", "visits", "{:,.2f}"),
+    "rep_conversion": ("Share of reps' visits that won a customer", "share", "{:.1%}"),
+    "rep_value_per_hour": ("Margin so far of reps' customers per selling hour", "EUR/hour",
+                           "{:,.2f}"),
 }
 
 
@@ -159,6 +178,12 @@ class Result:
         channel, arrival day, wait for the answer in minutes (0 for self-service), whether the
         issue was complex, resolved, and escalated to a call, with that call's ``issue`` in
         ``service`` (-1 if none).
+    rep_visits : pandas.DataFrame
+        One row per sales rep's visit to a prospect (:mod:`sim.engine.sales`): day, start hour
+        within the rep's selling day, hours (travel and meeting), territory, rep id (numbered
+        across territories in each cycle's allocation), prospect (the person's number in the
+        market: the firm's prospect list), the prospect's segment, converted, and the
+        ``customer_id`` won (-1 if not).
     """
 
     scenario: object
@@ -171,9 +196,10 @@ class Result:
     truth: pd.DataFrame
     campaigns: pd.DataFrame
     channel_contacts: pd.DataFrame
+    rep_visits: pd.DataFrame
 
     TABLES = ("customers", "transactions", "service", "timeline", "truth", "campaigns",
-              "channel_contacts")
+              "channel_contacts", "rep_visits")
 
     def __repr__(self) -> str:
         tl = self.timeline
@@ -235,8 +261,28 @@ class Result:
             "price_index": _price_index(tl),
             "discount_cost": float(tl["cost_discount"].sum()),
             **self._turnaround_kpis(),
+            # Results saved before social media was modelled have no post counts.
+            "social_complaints": _total(tl, "social_complaints"),
+            "social_praise": _total(tl, "social_praise"),
             "satisfaction_end": float(tl["satisfaction"].iloc[-1]),
             **self._campaign_kpis(),
+            **self._sales_kpis(),
+        }
+
+    def _sales_kpis(self) -> dict[str, float]:
+        """The sales channels: cost, CAC of each (:mod:`sim.analytics.acquisition`, the one
+        definition), the reps' productivity."""
+        from .analytics.acquisition import CHANNEL_COSTS, cac_by_channel
+
+        tl = self.timeline
+        table = cac_by_channel(self)
+        sales = ("rep", "telemarketing", "email", "web")
+        return {
+            "sales_cost": float(sum(tl[c].sum() for ch in sales for c in CHANNEL_COSTS[ch])),
+            **{f"cac_{ch}": float(table.loc[ch, "cac"]) for ch in sales},
+            "rep_visits_per_day": _ratio(tl["rep_visits"].sum(), tl["rep_days"].sum()),
+            "rep_conversion": _ratio(tl["acquired_rep"].sum(), tl["rep_visits"].sum()),
+            "rep_value_per_hour": float(table.loc["rep", "value_per_rep_hour"]),
         }
 
     def _turnaround_kpis(self) -> dict[str, float]:
@@ -538,3 +584,8 @@ def _price_index(tl: pd.DataFrame) -> float:
 
 def _ratio(num: float, den: float) -> float:
     return float(num / den) if den else math.nan
+
+
+def _total(timeline: pd.DataFrame, column: str) -> float:
+    """Sum of a timeline column; NaN for a saved result made before the column existed."""
+    return float(timeline[column].sum()) if column in timeline else math.nan

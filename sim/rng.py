@@ -27,6 +27,8 @@ STREAMS = (
     "handling",  # handling times of service contacts, drawn in blocks
     "fit",  # each person's latent fit for cross-sold products, drawn on first use
     "channels",  # web self-service and e-mail: routing, resolution, answer times, escalation
+    "social",  # social CRM: who posts about a service experience
+    "sales",  # sales channels: reps' visits, telemarketing, e-mail, web shop, e-mail opt-in
 )
 
 

@@ -29,6 +29,8 @@ from .fields import field_table as _field_table
 from .scenario_channels import Channels
 from .scenario_files import SCENARIO_DIR, available, read
 from .scenario_prices import PRICE_SOURCES, Prices
+from .scenario_sales import Sales
+from .scenario_social import Social
 
 __all__ = [
     "SCENARIO_DIR",
@@ -42,10 +44,12 @@ __all__ = [
     "People",
     "Prices",
     "RetentionOffers",
+    "Sales",
     "Satisfaction",
     "Scenario",
     "Segment",
     "Service",
+    "Social",
     "TargetedMarketing",
     "WinBack",
     "WordOfMouth",
@@ -667,6 +671,9 @@ class Scenario(Record):
     service: Service = param("", "service centre")
     channels: Channels = param("", "web self-service and e-mail, besides the service centre")
     prices: Prices = param("", "how prices move churn")
+    sales: Sales = param("", "sales channels: reps with territories, telemarketing, e-mail "
+                         "campaigns, a web shop")
+    social: Social = param("", "word of mouth through social media (social CRM)")
     satisfaction: Satisfaction = param("", "satisfaction dynamics")
     competitors: Competitors = param("", "competitor offers")
     retention: RetentionOffers = param("", "retention offers")

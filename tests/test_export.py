@@ -22,13 +22,15 @@ WRITERS = {"csv": Result.to_csv, "parquet": Result.to_parquet}
 def result():
     # full_crm makes retention, cross-sell and win-back offers, so the campaigns table has rows
     # and its nullable would_have_left has NA; with self-service and e-mail offered as well,
-    # channel_contacts has rows; the scenario is a variant of a shipped one, so its name alone
-    # would not bring it back.
+    # channel_contacts has rows, and with a sales rep (on a larger budget) rep_visits too; the
+    # scenario is a variant of a shipped one, so its name alone would not bring it back.
     def online(view):
-        return strategies.full_crm(view).replace(self_service=True, email_service=True)
+        return strategies.full_crm(view).replace(self_service=True, email_service=True,
+                                                 sales_reps=1)
 
     online.__name__ = "full_crm_online"
-    return run(Scenario.load("classroom").replace(**SMALL), online, seed=3)
+    return run(Scenario.load("classroom").replace(**SMALL, budget_per_cycle=60_000.0), online,
+               seed=3)
 
 
 def _files(folder):
@@ -51,6 +53,7 @@ def test_the_run_has_every_hard_case(result):
     assert cp["would_have_left"].isna().any() and cp["would_have_left"].notna().any()
     assert (truth["loss_reason"] == "").any(), "no customer without a loss reason"
     assert set(result.channel_contacts["channel"]) == {"web", "email"}
+    assert len(result.rep_visits) > 0 and result.rep_visits["converted"].any()
     assert (result.customers["lost_day"].isna()).any()
     assert result.scenario != Scenario.load("classroom")
     channel = result.customers["channel"]

@@ -7,6 +7,7 @@ second to ``import sim`` for every user who never fits a model.
 import importlib
 
 from . import (
+    acquisition,
     clv,
     cohorts,
     comparison,
@@ -21,8 +22,9 @@ from . import (
     survival,
 )
 
-__all__ = ["churn_model", "clv", "cohorts", "comparison", "concentration", "evaluation", "funnel",
-           "profitability", "queueing", "records", "rfm", "service", "survival"]
+__all__ = ["acquisition", "churn_model", "clv", "cohorts", "comparison", "concentration",
+           "evaluation", "funnel", "profitability", "queueing", "records", "rfm", "service",
+           "survival"]
 
 
 def __getattr__(name: str):

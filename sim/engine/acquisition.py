@@ -18,7 +18,8 @@ __all__ = ["CHANNEL_COUNTS", "MASS", "PARTNER", "REFERRAL", "TARGETED", "Acquisi
 
 MASS, TARGETED, REFERRAL, PARTNER = 1, 2, 3, 4
 CHANNEL_COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral",
-                  "acquired_partner")
+                  "acquired_partner", "acquired_rep", "acquired_telemarketing", "acquired_email",
+                  "acquired_web")
 
 
 def _distinct(values: np.ndarray, k: int) -> np.ndarray:
@@ -60,6 +61,9 @@ class Acquisition:
             total = float(voice.sum())
             pos = float(np.maximum(voice, 0.0, out=voice).sum())
             neg = pos - total
+        if self._social:  # posts on social media speak on top of the customers' own voice
+            pos += self.social_praise
+            neg += self.social_complaints
         detract = 1.0 / (1.0 + sc.word_of_mouth.detractor_effect * neg / max(n_active, 1))
         # A welcome discount converts more of the prospects marketing reaches.
         detract *= 1.0 + sc.fairness.welcome_response * self.actions.welcome_discount
@@ -94,6 +98,8 @@ class Acquisition:
                 if won.size:
                     market.status[won] = ACTIVE
                     new.append((won, TARGETED))
+        if self._selling:  # reps' orders of yesterday, telemarketing, e-mail, the web shop
+            self._sell(day, detract, new)
         prospects = int(self.prospects_by_seg.sum()) - sum(w.size for w, _ in new)
         rate = (wom.innovation + wom.imitation * pos / market.size) / 365.0
         if prospects > 0 and rate > 0:
@@ -118,14 +124,17 @@ class Acquisition:
         self._carry[channel] = total - n
         return n
 
-    def _sample_prospects(self, pool: np.ndarray | None, k: int) -> np.ndarray:
-        """``k`` distinct prospects drawn uniformly from ``pool`` (None: the whole market).
+    def _sample_prospects(self, pool: np.ndarray | None, k: int,
+                          rng: np.random.Generator | None = None) -> np.ndarray:
+        """``k`` distinct prospects drawn uniformly from ``pool`` (None: the whole market), with
+        ``rng`` (the acquisition stream unless given: each channel draws from its own).
 
         Rejection sampling is exact (uniform over the prospects) and cheap while prospects are
         common; when they are rare it falls back to listing them. People won earlier today are
         already customers, so they cannot be drawn again.
         """
-        market, rng = self.market, self.rng_acq
+        market = self.market
+        rng = self.rng_acq if rng is None else rng
         size = market.size if pool is None else pool.size
         if k <= 0 or size == 0:
             return np.zeros(0, dtype=np.int64)

@@ -19,8 +19,10 @@ import numpy as np
 __all__ = ["ACTIVE", "CHANNELS", "LOSS_REASONS", "LOST", "PROSPECT", "CustomerBase", "Market"]
 
 PROSPECT, ACTIVE, LOST = 0, 1, 2
-#: Acquisition channels, by code.
-CHANNELS = ("initial", "mass", "targeted", "referral", "partner")
+#: Acquisition channels, by code: the sales channels (:mod:`sim.engine.sales`) come last, so the
+#: older codes keep their meaning.
+CHANNELS = ("initial", "mass", "targeted", "referral", "partner", "rep", "telemarketing", "email",
+            "web")
 #: Latent reasons a customer left (competing risks of the hazard's parts), by code.
 LOSS_REASONS = ("", "baseline", "dissatisfaction", "competitor")
 

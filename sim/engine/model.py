@@ -10,6 +10,8 @@ Processes, all in one ``simpy.Environment`` whose time unit is the day:
   satisfaction drifts, churn hazards integrate, purchases happen, prospects are contacted and
   converted, satisfied customers talk;
 * one **service request** process per request, queueing for agents (:mod:`.service`);
+* one **sales visit** process per visit, queueing for a sales rep of its territory
+  (:mod:`.sales`);
 * **competitor waves** at random times, raising the churn hazard of the customers they reach.
 
 Exactness of the daily batch: churn and purchases use the time-change method (each customer
@@ -38,7 +40,9 @@ from .levers import Levers
 from .market import ACTIVE, LOST, CustomerBase, Market
 from .pricing import Pricing
 from .record import Ledger, build_result
+from .sales import Selling
 from .service import ServiceCentre
+from .social import SocialMedia
 
 __all__ = ["Model", "run"]
 
@@ -76,7 +80,7 @@ def run(scenario, strategy, *, seed: int | None = None, transactions: str = "ful
         return Model(scenario, strategy, seed=seed, transactions=transactions).simulate()
 
 
-class Model(Acquisition, Levers, Pricing):
+class Model(Acquisition, Levers, Pricing, SocialMedia, Selling):
     """One run: the environment, the market, the customer base, the service centre, the books."""
 
     def __init__(self, scenario, strategy, *, seed: int, transactions: str = "full"):
@@ -128,6 +132,8 @@ class Model(Acquisition, Levers, Pricing):
 
         self._init_levers()
         self._init_pricing()
+        self._init_social()
+        self._init_sales()
 
         self.cust = CustomerBase(capacity=max(1024, 2 * sc.initial_customers))
         self.active = ActiveSet(capacity=max(1024, 2 * sc.initial_customers))
@@ -228,6 +234,7 @@ class Model(Acquisition, Levers, Pricing):
         self.actions = actions
         self.centre.set_agents(actions.agents)
         self.centre.fcr = self._service_quality(actions)
+        self._plan_sales(actions, int(self.env.now))  # after adoption moved: SFA works through it
         self.desk.offer(actions)
         if actions.targeted_spend > 0:
             names = self.sc.segment_names
@@ -255,6 +262,8 @@ class Model(Acquisition, Levers, Pricing):
     def _step(self, day: int) -> None:
         a, sc = self.active, self.sc
         self.centre.sync(day)  # the batched queue catches up; the SimPy one already has
+        if self._social:
+            self._fade_posts()
         self._apply_outcomes(day)
         if self._expiry:
             self._expire_offers(day)
@@ -477,7 +486,14 @@ class Model(Acquisition, Levers, Pricing):
         delta *= self._service_sens[seg]
         if np.unique(cids).size == cids.size:
             a.move_satisfaction(rows, delta)
-            return
+        else:
+            self._move_in_order(rows, end, delta)
+        if self._social:  # told in public with the satisfaction the contact left
+            self._post(rows, end, resolved, wait, patience)
+
+    def _move_in_order(self, rows: np.ndarray, end: np.ndarray, delta: np.ndarray) -> None:
+        """Move satisfaction by ``delta`` where a customer may have several contacts."""
+        a = self.active
         # A customer with several contacts gets them in order of ending, since each effect is
         # clipped and builds on the last: rank each contact among its customer's (0 = first to
         # end) as its position in the sort by customer, then end, minus where the run begins.

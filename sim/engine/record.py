@@ -22,11 +22,22 @@ TRANSACTION_LOGS = ("full", "compact", "none")
 COST_COLUMNS = ("cost_goods", "cost_serve", "cost_mass", "cost_targeted", "cost_agents",
                 "cost_crm_system", "cost_training", "cost_retention", "cost_loyalty",
                 "cost_cross_sell", "cost_winback", "cost_collaboration", "cost_welcome",
-                "cost_self_service", "cost_email", "cost_integration", "cost_discount")
+                "cost_self_service", "cost_email", "cost_integration", "cost_discount",
+                "cost_reps", "cost_sfa", "cost_telemarketing", "cost_email_campaign",
+                "cost_web_shop")
 _COUNTS = ("acquired_initial", "acquired_mass", "acquired_targeted", "acquired_referral",
            "acquired_partner", "lost", "purchases", "requests", "competitor_waves",
            "offers_sent", "offers_accepted", "cross_sell_contacts", "cross_sell_accepted",
-           "winback_contacts", "won_back", "web_contacts", "email_contacts", "escalations")
+           "winback_contacts", "won_back", "web_contacts", "email_contacts", "escalations",
+           "social_complaints", "social_praise",
+           "rep_days", "rep_visits", "acquired_rep", "telemarketing_calls",
+           "acquired_telemarketing", "emails_sent", "acquired_email", "acquired_web")
+#: Sales reps' hours in a cycle: paid for visits (reps x selling hours a working day), and spent
+#: in visits (travel and meetings).
+_REP_HOURS = ("rep_hours", "rep_visit_hours")
+#: New customers of a cycle, by the channel that won them (``acquired`` is their sum).
+_NEW = ("acquired_mass", "acquired_targeted", "acquired_referral", "acquired_partner",
+        "acquired_rep", "acquired_telemarketing", "acquired_email", "acquired_web")
 
 
 class Ledger:
@@ -40,7 +51,9 @@ class Ledger:
         self.log_mode = transactions
         self.rows: list[dict] = []
         self.open = False
-        self.acc: dict[str, float] = {}
+        # Zeros before the first cycle opens too, so a model driven by hand (as tests do) can
+        # book counts.
+        self.acc: dict[str, float] = self._zero_accounts()
         self._tx: list[tuple] = []  # the day's sales not yet added to the customer totals
         # Settled sales kept for result.transactions, one list of chunks per column, so the
         # final table can be assembled a column at a time (see take_transactions).
@@ -98,10 +111,15 @@ class Ledger:
             self._log[name].append(values.astype(dtype, copy=False))
 
     def open_cycle(self, model, cycle: int, start: int) -> None:
-        self.acc = dict.fromkeys((*_COUNTS, "revenue", "revenue_reference", *COST_COLUMNS), 0.0)
+        self.acc = self._zero_accounts()
         self.cycle, self.start, self.open = cycle, start, True
         self.active_start = model.active.n_alive
         self.actions = model.actions
+
+    @staticmethod
+    def _zero_accounts() -> dict[str, float]:
+        return dict.fromkeys((*_COUNTS, *_REP_HOURS, "revenue", "revenue_reference",
+                              *COST_COLUMNS), 0.0)
 
     def add(self, key: str, value: float) -> None:
         self.acc[key] += value
@@ -137,6 +155,12 @@ class Ledger:
             acc["cost_self_service"] += sc.channels.web_cost_per_cycle * per_day
         if act.channel_integration:
             acc["cost_integration"] += sc.channels.integration_cost_per_cycle * per_day
+        if act.sales_reps:
+            acc["cost_reps"] += act.sales_reps * sc.sales.rep_cost_per_day
+            if act.sales_force_automation:
+                acc["cost_sfa"] += act.sales_reps * sc.sales.sfa_cost_per_rep * per_day
+        if act.web_shop:
+            acc["cost_web_shop"] += sc.sales.web_shop_cost_per_cycle * per_day
 
     def close(self, model, end: int) -> None:
         """Write the cycle's row of the timeline (the firm's monthly report)."""
@@ -151,10 +175,10 @@ class Ledger:
             "days": end - self.start,
             "active_start": self.active_start, "active_end": int(alive.sum()),
             "prospects_end": int(model.prospects_by_seg.sum()), "lost_total": model.n_lost,
-            "acquired": int(acc["acquired_mass"] + acc["acquired_targeted"]
-                            + acc["acquired_referral"] + acc["acquired_partner"]),
+            "acquired": int(sum(acc[k] for k in _NEW)),
         }
         row.update({k: int(acc[k]) for k in _COUNTS if k != "acquired_initial"})
+        row.update({k: acc[k] for k in _REP_HOURS})
         row["churn_rate"] = acc["lost"] / self.active_start if self.active_start else np.nan
         row["revenue"] = acc["revenue"]
         # What customers paid (list prices less discounts) against the same purchases at the
@@ -174,6 +198,8 @@ class Ledger:
                    welcome_discount=act.welcome_discount, self_service=act.self_service,
                    email_service=act.email_service, channel_integration=act.channel_integration,
                    discounted_customers=len(act.discounts),
+                   sales_reps=act.sales_reps, rep_priority=act.rep_priority,
+                   sales_force_automation=act.sales_force_automation, web_shop=act.web_shop,
                    adoption=model.adoption,
                    fcr_target=model.centre.fcr, fairness_gap=model.fairness_gap)
         # Contacts are logged when they arrive, so the rows since the last close are exactly
@@ -320,7 +346,23 @@ def build_result(model):
     return Result(scenario=sc, strategy=model.strategy_name, seed=model.seed, customers=customers,
                   transactions=model.ledger.take_transactions(), service=service, timeline=timeline,
                   truth=truth, campaigns=_campaigns(model._campaigns),
-                  channel_contacts=channel_contacts)
+                  channel_contacts=channel_contacts, rep_visits=_rep_visits(model))
+
+
+def _rep_visits(model) -> pd.DataFrame:
+    """The sales reps' visits (see :mod:`sim.engine.sales`), with the customer each won."""
+    sc, c = model.sc, model.cust
+    v = model.visit_log()
+    # Each person has at most one customer row (a second life reuses it).
+    customer = np.full(sc.market_size, -1, dtype=np.int64)
+    customer[c.col("person")] = np.arange(c.n)
+    return pd.DataFrame({
+        "day": v["day"], "start_hour": v["start_hour"], "hours": v["hours"],
+        "territory": v["territory"], "rep": v["rep"], "prospect": v["prospect"],
+        "segment": pd.Categorical.from_codes(v["segment"], categories=sc.segment_names),
+        "converted": v["converted"],
+        "customer_id": np.where(v["converted"], customer[v["prospect"]], -1),
+    })
 
 
 def _campaigns(chunks: list[tuple]) -> pd.DataFrame:
