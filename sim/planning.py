@@ -72,7 +72,8 @@ def affordable(budget: float, unit_cost: float) -> int:
     return math.floor(budget / unit_cost + 1e-9)
 
 
-def take_within(priority: pd.Series, budget: float, unit_cost: float) -> tuple[int, ...]:
+def take_within(priority: pd.Series, budget: float,
+                unit_cost: float | pd.Series) -> tuple[int, ...]:
     """The ids of the best entries of ``priority`` (highest first) that ``budget`` pays for.
 
     Parameters
@@ -81,8 +82,11 @@ def take_within(priority: pd.Series, budget: float, unit_cost: float) -> tuple[i
         A score per customer, indexed by customer id; NaN entries are skipped.
     budget : float
         EUR available for the contacts.
-    unit_cost : float
-        EUR per contact.
+    unit_cost : float or pandas.Series
+        EUR per contact: one price for everyone, or a cost per customer indexed by customer id
+        (an expected discount, say; >= 0, customers without one are skipped). With costs per
+        customer the best are taken in order until the next one no longer fits, so the result
+        is always the top of the ranking, never a cheaper customer further down.
 
     Returns
     -------
@@ -90,12 +94,25 @@ def take_within(priority: pd.Series, budget: float, unit_cost: float) -> tuple[i
         Customer ids, best first (ties broken by the smaller id, so runs are reproducible).
     """
     priority = priority.dropna()
-    n = min(len(priority), affordable(budget, unit_cost))
-    if n == 0:
-        return ()
+    if isinstance(unit_cost, pd.Series):
+        costs = unit_cost.reindex(priority.index).to_numpy(dtype=float)
+        if (costs < 0).any():
+            bad = priority.index[costs < 0][0]
+            bad = bad.item() if isinstance(bad, np.generic) else bad
+            raise ValueError(f"unit_cost[{bad!r}] = {float(costs[costs < 0][0])!r}: costs per "
+                             "customer must be >= 0 EUR")
+        known = ~np.isnan(costs)
+        priority, costs = priority[known], costs[known]
     ids = priority.index.to_numpy(dtype=np.int64)
-    order = np.lexsort((ids, -priority.to_numpy(dtype=float)))[:n]
-    return tuple(int(i) for i in ids[order])
+    order = np.lexsort((ids, -priority.to_numpy(dtype=float)))
+    if isinstance(unit_cost, pd.Series):
+        # The longest prefix of the ranking whose total cost fits (1e-9 EUR: float dust).
+        n = int(np.searchsorted(np.cumsum(costs[order]), budget + 1e-9, side="right"))
+    else:
+        n = min(len(priority), affordable(budget, unit_cost))
+    if n == 0 or budget <= 0:
+        return ()
+    return tuple(int(i) for i in ids[order[:n]])
 
 
 def _cents_down(eur: float) -> float:
@@ -129,33 +146,79 @@ def _switch_off(name):
     return lambda plan, over, prices: plan.replace(**{name: False})
 
 
+def _cut_count(name, price):
+    """Cut a count of contacts (telemarketing calls, campaign e-mails) by the overrun."""
+    def cut(plan, over, prices):
+        have = getattr(plan, name)
+        drop = min(have, math.ceil(over / prices[price])) if prices[price] > 0 else have
+        return plan.replace(**{name: have - drop})
+    return cut
+
+
+def _cut_reps(plan, over, prices):
+    """Fewer sales reps, each saving their days and their automation seat; a plan that spreads
+    reps over territories loses them where it has most, so its coverage keeps its shape."""
+    reps = plan.sales_reps
+    if not reps:
+        return plan
+    each = prices["rep_cost_per_day"] * prices["cycle_days"]
+    if plan.sales_force_automation:
+        each += prices["sfa_cost_per_rep"]
+    drop = min(reps, math.ceil(over / each)) if each > 0 else reps
+    spread = list(plan.rep_territories)
+    for _ in range(drop if spread else 0):
+        spread[spread.index(max(spread))] -= 1
+    changes = {"sales_reps": reps - drop, "rep_territories": tuple(spread)}
+    if reps == drop:
+        changes.update(rep_territories=(), sales_force_automation=False)
+    return plan.replace(**changes)
+
+
 # The order in which fit_budget cuts a plan that costs too much, each cut shrinking one field by
-# the overrun (EUR): discretionary marketing first, then campaign lists from their tails (a
-# strategy lists its best targets first), the programmes, training and the CRM system; agents
-# come last, because an understaffed service centre loses customers fastest.
+# the overrun (EUR): discretionary marketing first (the sales channels with it, reps last among
+# them), then campaign lists from their tails (a
+# strategy lists its best targets first), the programmes and channels with a fixed cost per
+# cycle, training and the CRM system; agents come last, because an understaffed service centre
+# loses customers fastest. The self-service portal goes after the programmes: it takes calls
+# off the agents. (E-mail and discounts have no fixed cost; they are paid as they are used.)
 _CUTS = (
     _cut_targeted,
     _cut_spend("mass_spend"),
+    _cut_count("email_campaign", "email_cost_per_message"),
+    _cut_count("telemarketing_calls", "telemarketing_cost_per_call"),
+    _switch_off("web_shop"),
+    _switch_off("sales_force_automation"),
+    _cut_reps,
     _cut_list("cross_sell", "cross_sell_contact_cost"),
     _cut_list("winback", "winback_contact_cost"),
     _cut_list("retention_offers", "retention_contact_cost"),
     _switch_off("collaborative"),
+    _switch_off("channel_integration"),
     _switch_off("loyalty"),
+    _switch_off("self_service"),
     _cut_spend("training_spend"),
     _switch_off("crm_system"),
 )
+#: Switches given back, most essential first, when the cuts overshot (the reverse of _CUTS).
+_GIVE_BACK = ("crm_system", "training_spend", "self_service", "loyalty", "channel_integration",
+              "collaborative")
 
 
 def fit_budget(actions: Actions, view) -> Actions:
     """Cut a plan until it fits the cycle budget, least essential spending first.
 
-    Order: targeted marketing, mass marketing, cross-sell, win-back and retention contacts
+    Order: targeted marketing, mass marketing, campaign e-mails, telemarketing calls, the web
+    shop, sales force automation, sales reps (where a plan has most of them in a territory
+    first), cross-sell, win-back and retention contacts
     (from the end of each list, so a list ordered best first keeps its best targets),
-    collaboration, the loyalty programme, training, the CRM system, and last agents (never
-    below one). Whatever the cuts overshot (a programme switched off frees its whole cost,
-    agents come in whole days) is given back: the CRM system, training (only with the system),
-    the programmes, then marketing, as far as the budget allows. Targeted spend left smaller
-    than its data cost is dropped, since the data would cost more than the contacts it buys.
+    collaboration, channel integration, the loyalty programme, the self-service portal,
+    training, the CRM system, and last agents (never below one). Whatever the cuts overshot (a
+    programme switched off frees its whole cost, agents come in whole days) is given back: the
+    CRM system, training (only with the system), the portal, the loyalty programme, channel
+    integration, collaboration, then marketing, as far as the budget allows. Targeted spend
+    left smaller than its data cost is dropped, since the data would cost more than the
+    contacts it buys. E-mail service, list prices and discounts cost nothing up front (they are
+    paid as customers use them) and are never cut.
 
     A scenario's budget always pays for one agent (``Scenario`` checks it), so the result is a
     valid plan.
@@ -173,7 +236,8 @@ def fit_budget(actions: Actions, view) -> Actions:
         ``actions`` itself if it fits, else a cut-down copy whose
         :func:`~sim.actions.plan_cost` is at most ``view.budget``.
     """
-    prices: Mapping[str, float] = view.prices
+    # The cuts read prices only; the reps' cost per cycle needs the cycle's length too.
+    prices: Mapping[str, float] = {**view.prices, "cycle_days": view.cycle_days}
 
     def over(plan: Actions) -> float:
         return plan_cost(plan, prices, view.cycle_days) - view.budget
@@ -191,7 +255,7 @@ def fit_budget(actions: Actions, view) -> Actions:
         actions = actions.replace(agents=max(1, actions.agents - shed))
     # Give back what the cuts overshot: switches first (most essential first), then marketing
     # money. Training is worth something only with the system it trains for.
-    for name in ("crm_system", "training_spend", "loyalty", "collaborative"):
+    for name in _GIVE_BACK:
         if name == "training_spend" and not actions.crm_system:
             continue
         if getattr(wanted, name) != getattr(actions, name):

@@ -10,19 +10,23 @@ models are complementary) or one lifecycle step (section 4):
 
 ================ ===================================================================
 ``transactional`` no CRM: the production-era firm (mass marketing, one agent)
-``operational``   serve fast and without error: Erlang-C staffing, CRM system, training
+``operational``   serve fast and without error: Erlang-C staffing, CRM system, training,
+                  web self-service and e-mail besides the call centre
 ``analytical``    a churn model on the firm's records targets retention offers
-``collaborative`` shared customer knowledge: resolution, offer fit, partner referrals
-``strategic``     customer-based cost model: acquire profitable segments, drop the rest
+``collaborative`` shared customer knowledge: resolution, offer fit, partner referrals,
+                  the service channels integrated on one customer view
+``strategic``     customer-based cost model: acquire profitable segments, drop the rest,
+                  price the rest to pay their way, discounts for the most valuable
 ``loyalty``       a loyalty programme for every customer
 ``winback``       win back recently lost customers who were worth keeping
 ``full_crm``      the four models together, each where it pays on this market
 ================ ===================================================================
 
 Every preset except ``transactional`` stands on the operational front office (the records
-every other model uses), so comparing, say, ``analytical`` with ``operational`` isolates what
-the churn model adds. They work as they are (``sim.run(scenario, strategies.analytical)``) and
-any parameter can be changed into a new, differently named strategy with ``configure``::
+every other model uses, and the service channels: call centre, self-service, e-mail), so
+comparing, say, ``analytical`` with ``operational`` isolates what the churn model adds. They
+work as they are (``sim.run(scenario, strategies.analytical)``) and any parameter can be changed
+into a new, differently named strategy with ``configure``::
 
     busy = strategies.operational.configure(service_level=0.9)
     busy.name   # 'operational(service_level=0.9)'
@@ -57,6 +61,8 @@ __all__ = ["PRESETS", "Preset", "analytical", "collaborative", "full_crm", "get"
            "operational", "strategic", "transactional", "winback"]
 
 TARGETS = ("expected_value", "risk", "value", "random")
+#: Horizon of the predicted values that rank customers for offers and discounts (days).
+VALUE_HORIZON_DAYS = 3 * 365.0
 
 
 class Preset:
@@ -197,11 +203,15 @@ class _Memory:
 
 # -- building blocks ----------------------------------------------------------------------------
 def _front_office(view, *, mass_spend, service_level, crm_system, training_spend,
-                  initial_agents=2) -> Actions:
-    """The operational base every CRM preset shares: marketing, staffing, system, training."""
+                  initial_agents=2, self_service=False, email_service=False,
+                  channel_integration=False) -> Actions:
+    """The operational base every CRM preset shares: marketing, staffing, system, training and
+    the service channels (web self-service, e-mail, their integration on one customer view)."""
     return Actions(mass_spend=mass_spend,
                    agents=staff(view, service_level, initial_agents=initial_agents),
-                   crm_system=crm_system, training_spend=training_spend if crm_system else 0.0)
+                   crm_system=crm_system, training_spend=training_spend if crm_system else 0.0,
+                   self_service=self_service, email_service=email_service,
+                   channel_integration=channel_integration)
 
 
 def _retention_targets(view, memory: _Memory, *, budget: float, target: str,
@@ -327,6 +337,57 @@ def _winback_targets(view, memory: _Memory, *, budget: float, max_days_lost: flo
     return chosen
 
 
+def _loyalty_discounts(view, *, discount: float, budget: float, min_tenure_days: float,
+                       value_horizon_days: float, segments=None) -> dict[int, float]:
+    """Customer-specific prices for the most valuable loyal customers: ``discount`` off the list
+    price for active customers with at least ``min_tenure_days`` of tenure (of ``segments``, if
+    given), as many as an expected discount cost of ``budget`` EUR this cycle pays for.
+
+    Ranked by the observable predicted value (:func:`sim.analytics.churn_model.predicted_value`),
+    best first, with one exception: a customer who had the discount last cycle
+    (``view.actions``) keeps it, ahead of newcomers to the list, while they qualify and the
+    budget allows. A loyalty price is a status, and the discount itself lowers the margin the
+    ranking reads, which would otherwise push the firm's best customers off the list and back
+    every other month.
+
+    The expected cost of a customer's discount is ``discount`` x their recorded revenue per day
+    x the cycle's days: what the discount costs at the pace the customer bought so far. (They
+    buy somewhat more at the lower price, which the firm cannot know in advance, so the booked
+    ``cost_discount`` can run a little above the plan.) Customers without an observed day are
+    left out: a customer-specific price needs a record of the customer.
+    """
+    if discount <= 0 or budget <= 0 or view.n_active == 0:
+        return {}
+    from .analytics.churn_model import predicted_value
+
+    customers = view.customers
+    keep = ((customers["status"] == "active").to_numpy()
+            & (customers["tenure_days"].to_numpy(dtype=float) >= min_tenure_days))
+    if segments is not None:
+        keep &= _in_segments(customers, segments)
+    days = observed_days(customers).to_numpy()[keep]
+    ids = customers["customer_id"].to_numpy()[keep]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_day = np.where(days > 0, customers["revenue"].to_numpy(dtype=float)[keep] / days,
+                           np.nan)
+    cost = pd.Series(discount * per_day * view.cycle_days, index=ids)
+    value = predicted_value(customers, value_horizon_days,
+                            view.prices["annual_discount_rate"]).reindex(ids)
+    value = value[value > 0]
+    held = np.isin(value.index, list(dict(view.actions.discounts)))
+    kept = take_within(value[held], budget, cost)
+    left = budget - float(cost.loc[list(kept)].sum())
+    chosen = kept + take_within(value[~held], left, cost)
+    return dict.fromkeys(chosen, float(discount))
+
+
+def _segment_prices(view, keep, index: float) -> dict[str, float]:
+    """List price ``index`` for the segments not in ``keep`` (none while ``index`` is 1)."""
+    if index == 1.0:
+        return {}
+    return {s: float(index) for s in view.segments if s not in keep}
+
+
 def profitable_segments(view, min_profit: float = 0.0) -> tuple[str, ...]:
     """Segments whose recorded profit per customer-year, service time charged, exceeds
     ``min_profit`` (EUR), in the scenario's order; every segment while there is no record yet,
@@ -351,27 +412,36 @@ def _transactional(view, *, mass_spend: float = 12_000.0, agents: int = 1,
 
 def _operational(view, *, mass_spend: float = 12_000.0, service_level: float | None = None,
                  crm_system: bool = True, training_spend: float = 1_000.0,
-                 initial_agents: int = 2) -> Actions:
+                 initial_agents: int = 2, self_service: bool = True,
+                 email_service: bool = True) -> Actions:
     """Operational CRM (SOURCE-DIGEST 5 and 6, [000] [001] [004]): serve the customer fast and
-    without error.
+    without error, in every channel the customer uses.
 
     Staffs the service centre each cycle with the fewest agents that meet the service-level
     target by Erlang C, forecasting load from the firm's own records
     (:func:`sim.planning.staff`), and runs a CRM system that gives agents one customer view so
     more issues are resolved at first contact. The system pays back only as far as employees
     use it: ``training_spend`` (EUR a cycle) builds adoption (section 2: people matter more than
-    technology); ``training_spend=0`` is the "technology without people" trap. Marketing is the
-    transactional firm's, so a comparison isolates the operational levers.
+    technology); ``training_spend=0`` is the "technology without people" trap. Besides the call
+    centre it offers web self-service (``self_service``: cheap per contact, a fixed portal cost,
+    resolves few complex issues) and e-mail (``email_service``: answered hours later) to the
+    customers who prefer them ([004]: phone, web and e-mail on one database); the staffing
+    forecast counts only the calls that reach the centre. ``initial_agents`` staff the first
+    cycle, before there is a record. Marketing is the transactional firm's, so a comparison
+    isolates the operational levers.
     """
     return fit_budget(_front_office(view, mass_spend=mass_spend, service_level=service_level,
                                     crm_system=crm_system, training_spend=training_spend,
-                                    initial_agents=initial_agents), view)
+                                    initial_agents=initial_agents, self_service=self_service,
+                                    email_service=email_service), view)
 
 
 def _analytical(view, memory, *, offer_budget: float = 3_000.0, target: str = "expected_value",
                 churn_model: str = "logistic", save_rate: float = 0.3,
-                value_horizon_days: float = 3 * 365.0, mass_spend: float = 12_000.0,
-                service_level: float | None = None, training_spend: float = 1_000.0) -> Actions:
+                value_horizon_days: float = VALUE_HORIZON_DAYS, mass_spend: float = 12_000.0,
+                service_level: float | None = None, training_spend: float = 1_000.0,
+                initial_agents: int = 2, self_service: bool = True,
+                email_service: bool = True) -> Actions:
     """Analytical CRM (SOURCE-DIGEST 5 and 6, [000] [001]): data mining on what operational CRM
     recorded, to design retention campaigns.
 
@@ -387,10 +457,13 @@ def _analytical(view, memory, *, offer_budget: float = 3_000.0, target: str = "e
 
     ``save_rate`` is the firm's assumption of the share of would-be leavers an accepted offer
     keeps (the true effect is latent). No customer is offered twice while an offer runs.
-    Operational base as :func:`operational`.
+    Operational base as :func:`operational`: staffing, system, training, ``initial_agents``,
+    ``self_service`` and ``email_service``.
     """
     plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
-                         crm_system=True, training_spend=training_spend)
+                         crm_system=True, training_spend=training_spend,
+                         initial_agents=initial_agents, self_service=self_service,
+                         email_service=email_service)
     offers = _retention_targets(view, memory, budget=offer_budget, target=target,
                                 save_rate=save_rate, value_horizon_days=value_horizon_days)
     return fit_budget(plan.replace(retention_offers=offers), view)
@@ -398,19 +471,26 @@ def _analytical(view, memory, *, offer_budget: float = 3_000.0, target: str = "e
 
 def _collaborative(view, memory, *, cross_sell_budget: float = 3_000.0,
                    cross_sell_every_days: float = 90.0, mass_spend: float = 12_000.0,
-                   service_level: float | None = None,
-                   training_spend: float = 1_000.0) -> Actions:
+                   service_level: float | None = None, training_spend: float = 1_000.0,
+                   initial_agents: int = 2, self_service: bool = True,
+                   email_service: bool = True, channel_integration: bool = True) -> Actions:
     """Collaborative CRM (SOURCE-DIGEST 5, [000] [001] [004]): customer knowledge shared across
-    departments and with partners.
+    departments, channels and partners.
 
     Runs collaboration every cycle (``scenario.collaboration``: more issues resolved at first
-    contact, better-fitting offers, partner referrals) and uses the shared knowledge where it
-    shows: cross-sell contacts, up to ``cross_sell_budget`` EUR a cycle, to the customers who
-    buy most often for their segment, each at most once every ``cross_sell_every_days``.
-    Operational base as :func:`operational`.
+    contact, better-fitting offers, partner referrals) and integrates the service channels on
+    one customer view (``channel_integration``, [004] "an integrated call centre for
+    multichannel personal interaction": first-contact resolution rises in the call centre, on
+    the web and by e-mail), the channels being the operational base's self-service and e-mail.
+    It uses the shared knowledge where it shows: cross-sell contacts, up to
+    ``cross_sell_budget`` EUR a cycle, to the customers who buy most often for their segment,
+    each at most once every ``cross_sell_every_days``. Operational base as :func:`operational`
+    (``initial_agents``, ``self_service``, ``email_service``).
     """
     plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
-                         crm_system=True, training_spend=training_spend)
+                         crm_system=True, training_spend=training_spend,
+                         initial_agents=initial_agents, self_service=self_service,
+                         email_service=email_service, channel_integration=channel_integration)
     contacts = _cross_sell_targets(view, memory, budget=cross_sell_budget,
                                    every_days=cross_sell_every_days)
     return fit_budget(plan.replace(collaborative=True, cross_sell=contacts), view)
@@ -418,50 +498,84 @@ def _collaborative(view, memory, *, cross_sell_budget: float = 3_000.0,
 
 def _strategic(view, *, targeted_spend: float = 8_000.0, mass_spend: float = 2_000.0,
                min_profit: float = 0.0, service_level: float | None = None,
-               training_spend: float = 1_000.0) -> Actions:
-    """Strategic CRM (SOURCE-DIGEST 3 and 5, [001]): a customer-based cost model decides whom
-    to serve.
+               training_spend: float = 1_000.0, loyalty_discount: float = 0.05,
+               discount_budget: float = 1_000.0, min_tenure_days: float = 365.0,
+               unprofitable_price: float = 1.2, initial_agents: int = 2,
+               self_service: bool = True, email_service: bool = True) -> Actions:
+    """Strategic CRM (SOURCE-DIGEST 3, 5 and 8, [001] [003]): a customer-based cost model decides
+    whom to serve, and at what price.
 
     Each cycle it charges the service centre's cost to the customers who use it
-    (:func:`sim.analytics.profitability.segment_profitability`), keeps the segments whose profit
-    per customer-year exceeds ``min_profit`` EUR, and moves marketing from mass media (which
-    reaches everyone, "bad customers" included) to targeted marketing of those segments only:
-    targeted acquisition, and dropping unprofitable segments from acquisition. Operational base
-    as :func:`operational`.
+    (:func:`sim.analytics.profitability.segment_profitability`) and keeps the segments whose
+    profit per customer-year exceeds ``min_profit`` EUR. Then:
+
+    * **acquisition**: marketing moves from mass media (which reaches everyone, "bad
+      customers" included) to targeted marketing of the kept segments only;
+    * **list prices**: the segments it does not keep pay ``unprofitable_price`` times the
+      reference prices (an index, 0.5 to 2; 1 switches it off), so that a customer whose
+      service costs more than their margin either pays for it or goes ("avoiding bad
+      customers");
+    * **customer-specific prices** (Peppers & Rogers: "customer-specific prices"): a
+      ``loyalty_discount`` (fraction) off the list price for the loyal customers (tenure at
+      least ``min_tenure_days``) of the kept segments with the highest observable predicted
+      value (:func:`sim.analytics.churn_model.predicted_value`), as many as an expected
+      discount cost of ``discount_budget`` EUR a cycle pays for (0 switches it off). The
+      discount makes them buy more and, the more price-sensitive they are, leave less often;
+      it goes only to long-standing customers, so newcomers never get a better deal than the
+      loyal ones (SOURCE-DIGEST 7). Discounts are paid as they are taken up (booked as
+      ``cost_discount``), not out of the cycle budget.
+
+    Operational base as :func:`operational` (``initial_agents``, ``self_service``,
+    ``email_service``).
     """
     plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
-                         crm_system=True, training_spend=training_spend)
+                         crm_system=True, training_spend=training_spend,
+                         initial_agents=initial_agents, self_service=self_service,
+                         email_service=email_service)
     keep = profitable_segments(view, min_profit)
-    return fit_budget(plan.replace(targeted_spend=targeted_spend, target_segments=keep), view)
+    prices = _segment_prices(view, keep, unprofitable_price)
+    discounts = _loyalty_discounts(view, discount=loyalty_discount, budget=discount_budget,
+                                   min_tenure_days=min_tenure_days,
+                                   value_horizon_days=VALUE_HORIZON_DAYS, segments=keep)
+    return fit_budget(plan.replace(targeted_spend=targeted_spend, target_segments=keep,
+                                   list_prices=prices, discounts=discounts), view)
 
 
 def _loyalty(view, *, mass_spend: float = 12_000.0, service_level: float | None = None,
-             training_spend: float = 1_000.0) -> Actions:
+             training_spend: float = 1_000.0, initial_agents: int = 2,
+             self_service: bool = True, email_service: bool = True) -> Actions:
     """Loyalty programme (SOURCE-DIGEST 7, [004] [001]): points, tiers and rewards for every
     customer, to build relationships and lower price sensitivity.
 
     Effects are modest and heavy buyers collect rewards for purchases they would have made
     anyway (``scenario.loyalty``), so whether it pays depends on the reward rate: compare it
-    with :func:`operational`, its base.
+    with :func:`operational`, its base (``initial_agents``, ``self_service`` and
+    ``email_service`` as there).
     """
     plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
-                         crm_system=True, training_spend=training_spend)
+                         crm_system=True, training_spend=training_spend,
+                         initial_agents=initial_agents, self_service=self_service,
+                         email_service=email_service)
     return fit_budget(plan.replace(loyalty=True), view)
 
 
 def _winback(view, memory, *, winback_budget: float = 1_500.0, max_days_lost: float = 90.0,
              mass_spend: float = 12_000.0, service_level: float | None = None,
-             training_spend: float = 1_000.0) -> Actions:
+             training_spend: float = 1_000.0, initial_agents: int = 2,
+             self_service: bool = True, email_service: bool = True) -> Actions:
     """Win back lost customers (SOURCE-DIGEST 3, [001]: "study lost customers", "win back lost
     customers").
 
     Each cycle, up to ``winback_budget`` EUR of contacts go to customers lost within the last
     ``max_days_lost`` days who earned the firm money, most valuable per day first; the chance
     of success fades with time since the loss, so recent losses come first in practice too.
-    Operational base as :func:`operational`.
+    Operational base as :func:`operational` (``initial_agents``, ``self_service``,
+    ``email_service``).
     """
     plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
-                         crm_system=True, training_spend=training_spend)
+                         crm_system=True, training_spend=training_spend,
+                         initial_agents=initial_agents, self_service=self_service,
+                         email_service=email_service)
     back = _winback_targets(view, memory, budget=winback_budget, max_days_lost=max_days_lost)
     return fit_budget(plan.replace(winback=back), view)
 
@@ -472,34 +586,52 @@ def _full_crm(view, memory, *, targeted_spend: float = 8_000.0, mass_spend: floa
               max_days_lost: float = 90.0, collaborative: bool = False,
               loyalty: bool = False, service_level: float | None = None,
               training_spend: float = 1_000.0, min_profit: float = 0.0,
-              save_rate: float = 0.3, churn_model: str = "logistic") -> Actions:
+              save_rate: float = 0.3, churn_model: str = "logistic",
+              loyalty_discount: float = 0.05, discount_budget: float = 1_000.0,
+              min_tenure_days: float = 365.0, unprofitable_price: float = 1.2,
+              initial_agents: int = 2, self_service: bool = True, email_service: bool = True,
+              channel_integration: bool = True) -> Actions:
     """The four CRM models together (SOURCE-DIGEST 5: "the four are complementary"; 4: select,
     acquire, retain, grow and win back).
 
-    Operational staffing, CRM system and training; strategic acquisition of profitable segments
-    only; analytical retention offers by expected value saved; cross-sell and win-back
-    campaigns within the profitable segments. Collaboration and the loyalty programme are
-    switches, off by default: on the classroom market their fixed costs outweigh what they
-    bring (see the README's comparison), which is itself a lesson: "full" CRM means each lever
-    where it pays, not every lever at once.
+    Operational staffing, CRM system, training, ``self_service`` and ``email_service``; the
+    channels integrated on one customer view (``channel_integration``, the collaborative lever
+    of :func:`collaborative`); strategic acquisition of profitable segments only, list prices
+    that make the others pay their way (``unprofitable_price``) and customer-specific prices
+    for the most valuable loyal customers (``loyalty_discount``, ``discount_budget``,
+    ``min_tenure_days``, as :func:`strategic`); analytical retention offers by expected value
+    saved; cross-sell and win-back campaigns within the profitable segments. Collaboration with
+    partners and the loyalty programme are switches, off by default: on the classroom market
+    their fixed costs outweigh what they bring (see the README's comparison), which is itself
+    a lesson: "full" CRM means each lever where it pays, not every lever at once. Channel
+    integration is on: it costs more than it saves in the classroom firm, but it is what keeps
+    self-service and e-mail from leaving customers with complex issues unresolved (with the
+    channels on, it raises satisfaction and first-contact resolution).
     """
     plan = _front_office(view, mass_spend=mass_spend, service_level=service_level,
-                         crm_system=True, training_spend=training_spend)
+                         crm_system=True, training_spend=training_spend,
+                         initial_agents=initial_agents, self_service=self_service,
+                         email_service=email_service, channel_integration=channel_integration)
     keep = profitable_segments(view, min_profit)
     dropped = ()
     if len(keep) < len(view.segments):
         customers = view.customers
         dropped = customers["customer_id"].to_numpy()[~_in_segments(customers, keep)]
     offers = _retention_targets(view, memory, budget=offer_budget, target="expected_value",
-                                save_rate=save_rate, value_horizon_days=3 * 365.0,
+                                save_rate=save_rate, value_horizon_days=VALUE_HORIZON_DAYS,
                                 exclude=dropped)
     contacts = _cross_sell_targets(view, memory, budget=cross_sell_budget,
                                    every_days=cross_sell_every_days, segments=keep)
     back = _winback_targets(view, memory, budget=winback_budget, max_days_lost=max_days_lost,
                             segments=keep)
+    prices = _segment_prices(view, keep, unprofitable_price)
+    discounts = _loyalty_discounts(view, discount=loyalty_discount, budget=discount_budget,
+                                   min_tenure_days=min_tenure_days,
+                                   value_horizon_days=VALUE_HORIZON_DAYS, segments=keep)
     return fit_budget(plan.replace(targeted_spend=targeted_spend, target_segments=keep,
                                    retention_offers=offers, cross_sell=contacts, winback=back,
-                                   collaborative=collaborative, loyalty=loyalty), view)
+                                   collaborative=collaborative, loyalty=loyalty,
+                                   list_prices=prices, discounts=discounts), view)
 
 
 _KPIS_ONLY = {"reads_customers": False}

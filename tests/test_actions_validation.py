@@ -245,12 +245,12 @@ def test_operational_cuts_marketing_to_fit():
     sc = SMALL.replace(budget_per_cycle=20_000.0)
     preset = strategies.operational.configure(mass_spend=12_000.0, initial_agents=2,
                                               crm_system=True)
-    # 2 agents (12,000) + CRM (3,000) + training (1,000) + mass 12,000 = 28,000: mass is cut
-    # to 4,000.
+    # 2 agents (12,000) + CRM (3,000) + training (1,000) + self-service portal (1,500) + mass
+    # 12,000 = 29,500: mass is cut to 2,500 (e-mail has no fixed cost).
     tl = run(sc, preset, seed=1).timeline
     first = tl.iloc[0]
-    assert first["agents"] == 2 and first["crm_system"]
-    assert first["mass_spend"] == pytest.approx(4_000.0)
+    assert first["agents"] == 2 and first["crm_system"] and first["self_service"]
+    assert first["mass_spend"] == pytest.approx(2_500.0)
     assert first["training_spend"] == pytest.approx(1_000.0)
 
 

@@ -31,12 +31,14 @@ def test_a_slider_move_reruns_and_moves_the_lines(explorer):
     before = explorer.result
     lines = [line for _, line, _, _ in explorer._lines]
     old = [np.asarray(line.get_ydata(), dtype=float).copy() for line in lines]
-    after = explorer.update(mass_spend=24_000.0)
+    # 20,000 of marketing fits the budget beside the operational base (agents, CRM system,
+    # training, self-service portal), so the plan carries it out uncut.
+    after = explorer.update(mass_spend=20_000.0)
     assert after is explorer.result and after is not before
-    assert after.timeline["mass_spend"].iloc[0] == 24_000.0
+    assert after.timeline["mass_spend"].iloc[0] == 20_000.0
     new = [np.asarray(line.get_ydata(), dtype=float) for line in lines]
     assert not np.array_equal(old[1], new[1])  # cumulative profit moved
-    assert "mass_spend = 24,000" in explorer.figure._suptitle.get_text()
+    assert "mass_spend = 20,000" in explorer.figure._suptitle.get_text()
     assert explorer.png().startswith(b"\x89PNG")
 
 

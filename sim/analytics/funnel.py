@@ -113,7 +113,9 @@ def acquisition_totals(result) -> pd.DataFrame:
     * for ``mass``, ``targeted`` and ``marketing`` it equals :meth:`Result.summary`'s
       ``cac_mass``, ``cac_targeted`` and ``cac`` (EUR per customer won by marketing);
     * for ``all`` it is the *blended* CAC, marketing spend over every new customer, word of
-      mouth and partners included (lower than ``cac`` whenever referrals bring anyone);
+      mouth, partners and the sales channels included (lower than ``cac`` whenever referrals
+      bring anyone; the sales channels' own costs and CAC are in
+      :func:`sim.analytics.acquisition.cac_by_channel`);
     * NaN for ``referral`` and ``partner`` (no marketing spend: not a cost per customer).
 
     Parameters
@@ -139,8 +141,10 @@ def acquisition_totals(result) -> pd.DataFrame:
     table.loc["marketing"] = [table.loc[list(MARKETING_CHANNELS), "spend"].sum(),
                               table.loc[list(MARKETING_CHANNELS), "contacts"].sum(),
                               table.loc[list(MARKETING_CHANNELS), "acquired"].sum()]
-    table.loc["all"] = [table.loc["marketing", "spend"], math.nan,
-                        table.loc[list(NEW_CHANNELS), "acquired"].sum()]
+    # Every new customer, those of the sales channels (sim.analytics.acquisition) included.
+    tl = result.timeline
+    won = [c for c in tl.columns if c.startswith("acquired_") and c != "acquired_initial"]
+    table.loc["all"] = [table.loc["marketing", "spend"], math.nan, tl[won].to_numpy().sum()]
     table["acquired"] = table["acquired"].astype(np.int64)
     total = table.loc["all", "acquired"]
     table["share"] = ratio(table["acquired"], np.full(len(table), total))

@@ -148,7 +148,10 @@ def _replay(result) -> pd.DataFrame:
               for day, group in offers.groupby("day")}
     plans = {int(row.start_day): Actions(mass_spend=float(row.mass_spend), agents=int(row.agents),
                                          crm_system=bool(row.crm_system),
-                                         training_spend=float(row.training_spend))
+                                         training_spend=float(row.training_spend),
+                                         self_service=bool(row.self_service),
+                                         email_service=bool(row.email_service),
+                                         channel_integration=bool(row.channel_integration))
              for row in tl.itertuples()}
 
     def replay(view):
