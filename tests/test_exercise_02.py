@@ -49,6 +49,16 @@ def top_fifth(values) -> float:
     return ranked[: int(np.ceil(0.2 * len(ranked)))].sum() / ranked.sum()
 
 
+def sweet_spot(params, *, segment=None, elasticity=None, handling=True) -> float:
+    """Question 6 as its solution cell computes it: the inverse-elasticity rule c e / (e - 1)
+    for the unit cost c of the student's segment (optionally another segment or elasticity,
+    or without the handling cost)."""
+    seg = Scenario.load("classroom").segment(segment or params.price_segment)
+    cost = (1 - seg.margin) + (seg.cost_per_purchase / seg.spend_mean if handling else 0.0)
+    e = params.elasticity if elasticity is None else elasticity
+    return cost * e / (e - 1)
+
+
 def make_select(params, *, threshold=None, mass_spend=0.0, agents=2, spend=None,
                 column="profit_per_year"):
     """The reference solution of question 5, with knobs to make typical mistakes."""
@@ -80,6 +90,7 @@ def answers(params, result, table):
         "q3": "b",
         "q4": "b",
         "q5": make_select(params),
+        "q6": round(sweet_spot(params), 3),
     }
 
 
@@ -91,33 +102,42 @@ def _session(params):
 # -- right answers --------------------------------------------------------------------------------
 def test_the_exercise_is_registered():
     assert EXERCISE in exercises.available()
-    assert exercises.EXERCISES[EXERCISE].question_ids == ("q1", "q2", "q3", "q4", "q5")
+    assert exercises.EXERCISES[EXERCISE].question_ids == ("q1", "q2", "q3", "q4", "q5", "q6")
 
 
-@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5", "q6"])
 def test_every_check_passes_on_the_reference_answers(question, answers, capsys):
     feedback = exercises.check(question, answers[question])
     assert_correct(feedback, capsys)
 
 
-def test_unrounded_values_pass_and_checks_are_instant(result, table, answers):
+def test_unrounded_values_pass_and_checks_are_instant(params, result, table, answers):
     assert exercises.check("q1", table.loc["high_maintenance", "profit_per_year"]).correct
     assert exercises.check("q2", top_fifth(profits(result))).correct
     assert exercises.check("q3", " (B). ").correct
+    assert exercises.check("q6", sweet_spot(params)).correct
     start = time.perf_counter()
-    for question in ("q1", "q2"):
+    for question in ("q1", "q2", "q6"):
         exercises.check(question, answers[question])
     assert time.perf_counter() - start < 0.1
 
 
-def test_the_answers_say_what_the_notebook_says(answers, table):
+def test_the_answers_say_what_the_notebook_says(params, answers, table):
     # Bad customers lose money per customer-year; profit is concentrated beyond 100%.
     assert answers["q1"] < 0 < table.loc["bargain_hunters", "profit_per_year"]
     assert 1.0 < answers["q2"] < 1.5
+    # A price a firm may set; at the scenario's own elasticities the three segments' sweet spots
+    # lie just above the reference prices, lower for the more price-sensitive (notebook, 7).
+    assert 0.5 <= answers["q6"] <= 2.0
+    own = {s: sweet_spot(params, segment=s,
+                         elasticity=Scenario.load("classroom").segment(s).price_elasticity)
+           for s in ("high_value", "regulars", "bargain_hunters")}
+    assert own["bargain_hunters"] < own["regulars"] < own["high_value"] < 1.12
+    assert min(own.values()) > 1.0
 
 
 # -- wrong answers get specific hints ------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q6"])
 def test_numbers_of_the_wrong_type_far_off_and_near(question, answers, result):
     right = answers[question]
     assert_hint(exercises.check(question, "many"), contains="not text", hides=right)
@@ -126,7 +146,7 @@ def test_numbers_of_the_wrong_type_far_off_and_near(question, answers, result):
     assert_hint(exercises.check(question, math.nan), contains="not a finite number")
     assert_hint(exercises.check(question, right * 3.7), contains="far off", hides=right)
     assert_hint(exercises.check(question, right / 5.3), contains="far off", hides=right)
-    near = {"q1": right * 1.04, "q2": right + 0.02}[question]
+    near = {"q1": right * 1.04, "q2": right + 0.02, "q6": right * 1.02}[question]
     assert_hint(exercises.check(question, near), contains="close", hides=right)
 
 
@@ -171,6 +191,40 @@ def test_q2_names_the_mistake(params, answers, result):
                  seed=42)
     assert_hint(exercises.check("q2", round(top_fifth(profits(seed42)), 3)), contains="seed 42",
                 hides=right)
+
+
+def _other_student():
+    """A student with another segment than the demo's (high_value), whose elasticity differs
+    from their segment's own (the mistake of using the scenario's is then visible)."""
+    for i in range(100):
+        other = exercises.EXERCISES[EXERCISE].params(f"student{i}")
+        own = Scenario.load("classroom").segment(other.price_segment).price_elasticity
+        if other.price_segment != "high_value" and other.elasticity != own:
+            return other
+    raise AssertionError("no such student")
+
+
+@pytest.mark.parametrize("student", ["demo", "other"])
+def test_q6_names_the_mistake(student):
+    params = (exercises.EXERCISES[EXERCISE].params(STUDENT) if student == "demo"
+              else _other_student())
+    right = sweet_spot(params)
+    seg = Scenario.load("classroom").segment(params.price_segment)
+    e = params.elasticity
+    cost = (1 - seg.margin) + seg.cost_per_purchase / seg.spend_mean
+    cases = {
+        sweet_spot(params, handling=False): "handling cost",
+        (seg.margin + seg.cost_per_purchase / seg.spend_mean) * e / (e - 1): "keeps",
+        e / (e - 1): "markup on cost alone",
+        cost * (e - 1) / e: "upside down",
+        sweet_spot(params, elasticity=seg.price_elasticity): "params.elasticity",
+        1 / e: "margin rate",
+        right - 1: "change from 1",
+        100 * right: "percentage",
+    }
+    for wrong, hint in cases.items():
+        assert abs(wrong - right) > 0.01
+        assert_hint(exercises.grade(params, "q6", round(wrong, 3)), contains=hint, hides=right)
 
 
 def test_choice_hints():
@@ -230,3 +284,7 @@ def test_parameters_are_deterministic_and_in_range():
     assert len({p.seed for p in many}) == 200 and all(p.seed != 42 for p in many)
     assert {p.min_profit for p in many} == {20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0}
     assert all(5_000 <= p.targeted_spend <= 10_000 for p in many)
+    assert (demo.price_segment, demo.elasticity) == ("high_value", 5.5)
+    assert (default.price_segment, default.elasticity) == ("regulars", 3.0)
+    assert {p.price_segment for p in many} == {"high_value", "regulars", "bargain_hunters"}
+    assert {p.elasticity for p in many} == {2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0}

@@ -31,6 +31,18 @@ def transactional_run(seed, mass_spend, discount=0.0, years=2):
                transactions="none")
 
 
+def reps_run(seed, priority, years=1):
+    """Question 6's firm: 1 agent and 2 sales reps visiting in the order ``priority``."""
+    def strategy(view):
+        return Actions(agents=1, sales_reps=2, rep_priority=priority)
+
+    return run(two_years(years), strategy, seed=seed, transactions="none")
+
+
+def per_rep_hour(value_first, random_order, key="rep_value_per_hour"):
+    return value_first.summary()[key] / random_order.summary()[key]
+
+
 @pytest.fixture(scope="module")
 def params():
     return exercises.setup(EXERCISE, student_id=STUDENT)
@@ -38,9 +50,11 @@ def params():
 
 @pytest.fixture(scope="module")
 def runs(params):
-    """The solution's two runs: without and with the welcome deal."""
+    """The solution's runs: without and with the welcome deal, and question 6's two firms."""
     return {"base": transactional_run(params.seed, params.mass_spend),
-            "deal": transactional_run(params.seed, params.mass_spend, params.discount)}
+            "deal": transactional_run(params.seed, params.mass_spend, params.discount),
+            "value first": reps_run(params.seed, "value"),
+            "random order": reps_run(params.seed, "random")}
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +72,7 @@ def answers(params, runs):
         "q3": my_strategy,
         "q4": round(runs["deal"].summary()["profit"] - runs["base"].summary()["profit"]),
         "q5": "b",
+        "q6": round(per_rep_hour(runs["value first"], runs["random order"]), 2),
     }
 
 
@@ -68,7 +83,7 @@ def _session(params):
 
 
 # -- right answers --------------------------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5", "q6"])
 def test_every_check_passes_on_the_reference_answers(question, answers, capsys):
     feedback = exercises.check(question, answers[question])
     assert_correct(feedback, capsys)
@@ -81,6 +96,7 @@ def test_the_exact_unrounded_values_pass_too(runs):
     assert exercises.check("q2", base["referral_share"]).correct
     assert exercises.check("q4", deal["profit"] - base["profit"]).correct
     assert exercises.check("q5", " (B). ").correct
+    assert exercises.check("q6", per_rep_hour(runs["value first"], runs["random order"])).correct
 
 
 def test_the_answers_tell_the_notebooks_story(params, runs, answers):
@@ -89,10 +105,13 @@ def test_the_answers_tell_the_notebooks_story(params, runs, answers):
     assert deal["cac"] < base["cac"]
     assert answers["q4"] < 0
     assert 60 < answers["q1"] < 120 and 0.2 < answers["q2"] < 0.5
+    # Valuable first: a higher CAC, and yet far more margin per rep-hour (notebook 03, section 5).
+    assert per_rep_hour(runs["value first"], runs["random order"], "cac_rep") > 1.2
+    assert answers["q6"] > 2
 
 
 # -- wrong answers get specific hints ------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2", "q4"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q4", "q6"])
 def test_numbers_of_the_wrong_type(question, answers, runs):
     right = answers[question]
     assert_hint(exercises.check(question, "many"), contains="not text", hides=right)
@@ -104,14 +123,15 @@ def test_numbers_of_the_wrong_type(question, answers, runs):
                 hides=right)
 
 
-@pytest.mark.parametrize("question", ["q1", "q2", "q4"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q4", "q6"])
 def test_far_off_and_near_misses(question, answers):
     right = answers[question]
     assert_hint(exercises.check(question, right * 3.7), contains="far off", hides=right)
     assert_hint(exercises.check(question, right / 5.3), contains="far off", hides=right)
     if question != "q4":  # -right is q4's "other way round" mistake, tested below
         assert_hint(exercises.check(question, -right), contains="far off", hides=right)
-    near = {"q1": right * 1.02, "q2": right + 0.008, "q4": right * 1.02}[question]
+    near = {"q1": right * 1.02, "q2": right + 0.008, "q4": right * 1.02,
+            "q6": right * 1.02}[question]
     assert_hint(exercises.check(question, near), contains="close", hides=right)
 
 
@@ -126,6 +146,10 @@ def wrong_runs(params):
         "three years": transactional_run(params.seed, params.mass_spend, years=3),
         "three years, deal": transactional_run(params.seed, params.mass_spend, params.discount,
                                                years=3),
+        "seed 42, value first": reps_run(42, "value"),
+        "seed 42, random order": reps_run(42, "random"),
+        "two years, value first": reps_run(params.seed, "value", years=2),
+        "two years, random order": reps_run(params.seed, "random", years=2),
     }
 
 
@@ -182,6 +206,43 @@ def test_q4_names_the_mistake(runs, wrong_runs, answers):
     for wrong, hint in cases.items():
         assert abs(wrong - right) > 100
         assert_hint(exercises.check("q4", round(wrong)), contains=hint, hides=right)
+
+
+def test_q6_names_the_mistake(runs, wrong_runs, answers):
+    right = answers["q6"]
+    value, rand = runs["value first"].summary(), runs["random order"].summary()
+
+    def margin_per_customer(result):
+        cu = result.customers
+        return cu.loc[cu["channel"] == "rep", "margin"].mean()
+
+    cases = {
+        1 / right: "other way round",
+        value["cac_rep"] / rand["cac_rep"]: "ratio of the reps' cacs",
+        margin_per_customer(runs["value first"]) / margin_per_customer(runs["random order"]):
+            "margin per customer",
+        value["rep_value_per_hour"] - rand["rep_value_per_hour"]: "difference",
+        value["rep_value_per_hour"]: "alone",
+        per_rep_hour(wrong_runs["seed 42, value first"], wrong_runs["seed 42, random order"]):
+            "seed 42",
+        per_rep_hour(wrong_runs["two years, value first"],
+                     wrong_runs["two years, random order"]): "two-year",
+    }
+    for wrong, hint in cases.items():
+        assert abs(wrong - right) > 0.01
+        assert_hint(exercises.check("q6", round(wrong, 2)), contains=hint, hides=right)
+
+
+def test_two_slips_that_give_the_same_value_are_both_named(wrong_runs, answers):
+    # For the demo student, seed 42's share and the three-year run's lie within q2's tolerance
+    # of each other: the hint names both slips rather than one of them at random.
+    seed_42 = wrong_runs["seed 42"].summary()["referral_share"]
+    three_years = wrong_runs["three years"].summary()["referral_share"]
+    assert abs(seed_42 - three_years) < 0.0015
+    for wrong in (seed_42, three_years):
+        feedback = exercises.check("q2", wrong)
+        for hint in ("seed 42", "three-year"):
+            assert_hint(feedback, contains=hint, hides=answers["q2"])
 
 
 def test_q5_multiple_choice_hints():

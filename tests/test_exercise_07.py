@@ -2,9 +2,9 @@
 gives the answer away.
 
 The reference answers are computed here the way the solution cells of
-``exercises/07_operational.ipynb`` compute them (``sim.analytics.queueing``, ``run`` and the
-service log), not read from the checker, so a checker that drifts from what students are told
-to do fails these tests.
+``exercises/07_operational.ipynb`` compute them (``sim.analytics.queueing``, ``run``, the
+service log and the summary), not read from the checker, so a checker that drifts from what
+students are told to do fails these tests.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sim.exercises.ex07_operational import helpdesk
 EXERCISE = "07_operational"
 STUDENT = "demo"  # the id the exercise notebook uses
 TARGET, LEVEL = 20 / 60, 0.8  # 80% within 20 seconds, in minutes
+SOCIAL_OFF = {"social.complaint_reach": 0.0, "social.delight_reach": 0.0}
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,24 @@ def year():
 def centre(params, year):
     """The service log of the transactional year of question 3, with the student's seed."""
     return run(year, strategies.transactional, seed=params.seed).service
+
+
+def social_year(params, *, seed=None, fcr=None, **changes):
+    """KPIs of question 6's year: the centre at ``fcr`` (the student's unless given), three
+    agents and the student's mass marketing, as the solution cell runs it."""
+
+    def fixed_plan(view):
+        return Actions(agents=3, mass_spend=params.mass_spend)
+
+    scenario = Scenario.load("classroom").replace(
+        horizon_days=365, **{"service.fcr": params.fcr if fcr is None else fcr, **changes})
+    return run(scenario, fixed_plan, seed=params.seed if seed is None else seed).summary()
+
+
+@pytest.fixture(scope="module")
+def social(params):
+    """Question 6's two runs: social media as shipped and off."""
+    return {"on": social_year(params), "off": social_year(params, **SOCIAL_OFF)}
 
 
 def erlang_staffing_for(params):
@@ -56,7 +75,7 @@ def erlang_staffing_for(params):
 
 
 @pytest.fixture(scope="module")
-def exact(params, year, centre):
+def exact(params, year, centre, social):
     """Unrounded reference values."""
     rate = params.calls_per_hour / 60
     open_minutes = year.horizon_days * year.service.open_hours * 60
@@ -65,6 +84,7 @@ def exact(params, year, centre):
             "q1": queueing.erlang_c(rate * params.handle_minutes, params.agents),
             "q2": queueing.agents_needed(rate, params.handle_minutes, TARGET, LEVEL),
             "q3": len(centre) / open_minutes * centre["handle_minutes"].mean(),
+            "q6": social["off"]["customers_acquired"] - social["on"]["customers_acquired"],
             "open_minutes": open_minutes}
 
 
@@ -72,7 +92,7 @@ def exact(params, year, centre):
 def answers(params, exact):
     """The reference solution's answers, as the exercise notebook computes them."""
     return {"q1": round(exact["q1"], 3), "q2": exact["q2"], "q3": round(exact["q3"], 2),
-            "q4": "b", "q5": erlang_staffing_for(params)}
+            "q4": "b", "q5": erlang_staffing_for(params), "q6": exact["q6"]}
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +102,7 @@ def _session(params):
 
 
 # -- right answers --------------------------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5", "q6"])
 def test_every_check_passes_on_the_reference_answers(question, answers, capsys):
     feedback = exercises.check(question, answers[question])
     assert_correct(feedback, capsys)
@@ -92,6 +112,7 @@ def test_the_exact_unrounded_values_pass_too(exact):
     for question in ("q1", "q3"):
         assert exercises.check(question, exact[question]).correct
     assert exercises.check("q2", float(exact["q2"])).correct
+    assert exercises.check("q6", float(exact["q6"])).correct
     assert exercises.check("q4", " (B). ").correct
 
 
@@ -106,7 +127,7 @@ def test_the_demo_centre_is_a_sensible_exercise(params, exact):
 
 
 # -- wrong answers get specific hints -------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2", "q3"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q6"])
 def test_numbers_of_the_wrong_type(question, answers, centre):
     right = answers[question]
     assert_hint(exercises.check(question, "many"), contains="not text", hides=right)
@@ -118,13 +139,14 @@ def test_numbers_of_the_wrong_type(question, answers, centre):
                 hides=right)
 
 
-@pytest.mark.parametrize("question", ["q1", "q2", "q3"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q6"])
 def test_far_off_and_near_misses(question, answers):
     right = answers[question]
     assert_hint(exercises.check(question, right * 3.7), contains="far off", hides=right)
     assert_hint(exercises.check(question, right / 5.3), contains="far off", hides=right)
-    assert_hint(exercises.check(question, -right), contains="far off", hides=right)
-    near = {"q1": right * 1.02, "q3": right * 0.97}  # q2 is a whole number: no "close"
+    if question != "q6":  # for q6 the negative is a named mistake (the order of subtraction)
+        assert_hint(exercises.check(question, -right), contains="far off", hides=right)
+    near = {"q1": right * 1.02, "q3": right * 0.97}  # q2, q6 are whole numbers: no "close"
     if question in near:
         assert_hint(exercises.check(question, near[question]), contains="close", hides=right)
 
@@ -166,6 +188,39 @@ def test_q3_names_the_mistake(params, exact, year, centre):
     for wrong, hint in cases.items():
         assert abs(wrong - right) > 0.005
         assert_hint(exercises.check("q3", round(wrong, 2)), contains=hint, hides=right)
+
+
+def test_the_demo_social_question_is_sensible(params, social, exact):
+    # A centre that resolves few issues draws more complaint posts than praise, and social
+    # media costs it a clear number of customers (the notebook: about 240 at 40%).
+    assert 0.3 <= params.fcr <= 0.5
+    assert social["on"]["social_complaints"] > 2 * social["on"]["social_praise"] > 0
+    assert social["off"]["social_complaints"] == 0 == social["off"]["social_praise"]
+    assert 100 < exact["q6"] < 500
+
+
+def test_q6_names_the_mistake(params, social, exact):
+    right = exact["q6"]
+    won = "customers_acquired"
+    praise_kept = social_year(params, **{"social.complaint_reach": 0.0})
+    classroom_fcr = social_year(params, fcr=0.65)
+    classroom_fcr_off = social_year(params, fcr=0.65, **SOCIAL_OFF)
+    seed42 = (social_year(params, seed=42, **SOCIAL_OFF)[won]
+              - social_year(params, seed=42)[won])
+    cases = {
+        -right: "order of the subtraction",
+        social["off"]["customers_active_end"] - social["on"]["customers_active_end"]:
+            "customers *won*",
+        praise_kept[won] - social["on"][won]: "only the complaint posts",
+        social["on"]["social_complaints"]: "number of complaint posts",
+        classroom_fcr_off[won] - classroom_fcr[won]: "params.fcr",
+        seed42: "seed 42",
+    }
+    assert len(cases) == 6  # six different wrong answers for the demo student
+    for wrong, hint in cases.items():
+        assert abs(wrong - right) > 0.5
+        assert_hint(exercises.check("q6", wrong), contains=hint, hides=right)
+    assert_hint(exercises.check("q6", right + 1), contains="not right yet", hides=right)
 
 
 def test_q4_multiple_choice_hints():
@@ -237,10 +292,12 @@ def test_many_students_get_valid_and_varied_parameters():
     every = [exercises.EXERCISES[EXERCISE].params(f"student{i}") for i in range(300)]
     assert len({p.seed for p in every}) == 300 and all(p.seed != 42 for p in every)
     assert len({(p.calls_per_hour, p.handle_minutes) for p in every}) > 50
+    assert len({p.fcr for p in every}) == 5
     for p in every:
         load = p.calls_per_hour / 60 * p.handle_minutes
         assert 1.0 <= load < p.agents  # a stable queue of at least one erlang
         assert 8_000 <= p.mass_spend <= 14_000
+        assert p.fcr in (0.3, 0.35, 0.4, 0.45, 0.5)
         c = queueing.erlang_c(load, p.agents)
         assert 0.05 < c < 0.95  # waiting is neither certain nor negligible
         assert queueing.agents_needed(load / p.handle_minutes, p.handle_minutes, TARGET,
@@ -249,8 +306,8 @@ def test_many_students_get_valid_and_varied_parameters():
 
 def test_defaults_and_determinism():
     default = exercises.setup(EXERCISE)
-    assert default.student_id is None and default.seed == 42
+    assert default.student_id is None and default.seed == 42 and default.fcr == 0.4
     assert exercises.setup(EXERCISE, " DEMO ") == exercises.setup(EXERCISE, "demo")
     demo = exercises.setup(EXERCISE, "demo")  # pinned: a change would change every student's
-    assert (demo.seed, demo.calls_per_hour, demo.handle_minutes, demo.agents) == (
-        372046, 42, 4.0, 4)
+    assert (demo.seed, demo.calls_per_hour, demo.handle_minutes, demo.agents, demo.fcr) == (
+        372046, 42, 4.0, 4, 0.35)

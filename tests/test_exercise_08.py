@@ -133,6 +133,28 @@ def test_the_numbers_tell_the_notebooks_story(params, answers, reference):
 
 
 # -- wrong answers get specific hints -------------------------------------------------------------
+#: (abs_tol, rounding step) of each number question. A typical mistake is named only where its
+#: value is more than 2 * abs_tol + step from the right answer (``_told_apart`` in
+#: sim/exercises/ex08_analytical.py); closer, it could be a near miss of the right answer and
+#: must not be taken for that mistake.
+TOLERANCE = {"q1": (0.0015, 0.001), "q2": (0.006, 0.01), "q3": (0.006, 0.01)}
+
+
+def assert_names_mistakes(question, cases, right, shown, *, may_coincide=("seed 42",)):
+    """Each wrong value of ``cases`` gets its hint where it is told apart from ``right`` (the
+    exact answer), and is not taken for that mistake where it is not, which only the mistakes
+    of ``may_coincide`` (those that differ from the right answer by chance) may be; ``shown``
+    (the rounded answer) never appears in a hint."""
+    abs_tol, step = TOLERANCE[question]
+    for wrong, hint in cases.items():
+        feedback = exercises.check(question, wrong)
+        if abs(wrong - right) > 2 * abs_tol + step:
+            assert_hint(feedback, contains=hint, hides=shown)
+        else:
+            assert hint in may_coincide, (hint, wrong, right)
+            assert hint.lower() not in feedback.message.lower(), (hint, feedback.message)
+
+
 @pytest.mark.parametrize("question", ["q1", "q2", "q3"])
 def test_wrong_types_far_off_and_near_misses(question, answers):
     right = answers[question]
@@ -158,9 +180,7 @@ def test_q1_names_the_mistake(reference, answers):
         champions.mean(): "share of the *customers*",
         champions_share(seed42): "seed 42",
     }
-    for wrong, hint in cases.items():
-        assert abs(wrong - right) > 0.002
-        assert_hint(exercises.check("q1", wrong), contains=hint, hides=right)
+    assert_names_mistakes("q1", cases, champions_share(result), right)
 
 
 def test_q2_names_the_mistake(reference, answers):
@@ -177,9 +197,10 @@ def test_q2_names_the_mistake(reference, answers):
         evaluation.lift(y, s, 0.2): "top 20%",
         evaluation.lift(*graded(*seed42), 0.1): "seed 42",
     }
-    for wrong, hint in cases.items():
-        assert abs(wrong - right) > 0.01
-        assert_hint(exercises.check("q2", wrong), contains=hint, hides=right)
+    # The mean of the cycles' lifts comes close to the pooled lift (for the demo student within
+    # 0.014, inside the gap of 0.022): it is not named then.
+    assert_names_mistakes("q2", cases, evaluation.lift(y, s, 0.1), right,
+                          may_coincide=("mean of the cycles", "seed 42"))
 
 
 def test_q3_names_the_mistake(params, reference, answers):
@@ -197,9 +218,8 @@ def test_q3_names_the_mistake(params, reference, answers):
         reached_per_1000(retention(params, budget=3_000.0)): "default offer budget",
         reached_per_1000(retention(params, seed=42)): "seed 42",
     }
-    for wrong, hint in cases.items():
-        assert abs(wrong - right) > 0.01
-        assert_hint(exercises.check("q3", wrong), contains=hint, hides=right)
+    exact = reached_per_1000(offers)
+    assert_names_mistakes("q3", cases, exact, right)
 
 
 def test_q4_multiple_choice_hints():

@@ -129,17 +129,43 @@ def test_unrounded_values_pass(centre, shared, unshared, answers):
 
 
 def test_the_answers_say_what_the_notebook_says(params, answers, shared):
-    # Recontacts follow the formula; sharing raises acceptance, by a little less than
-    # fit_boost; partners bring about partner_referrals a year per 1,000 customers.
+    # Recontacts follow the formula; sharing raises acceptance, by about fit_boost; partners
+    # bring about partner_referrals a year per 1,000 customers.
     formula = 1 / (1 - (1 - params.fcr) * 0.5)
     assert abs(answers["q1"] - formula) < 0.01
-    assert 1 < answers["q2"] < 1 + params.fit_boost + 0.01
+    # One year's acceptance rates rest on a few thousand accepted offers each: over seeds the
+    # ratio scatters by about 2.5-3.6% around 1 + fit_boost (a little below it on average, as
+    # customers who hold every product cannot accept). The bound is about three times that.
+    assert answers["q2"] > 1
+    assert abs(answers["q2"] / (1 + params.fit_boost) - 1) < 0.1
     tl = shared.timeline
     customer_years = (tl["active_start"] * tl["days"]).sum() / 365
     assert 0.7 < answers["q3"] / (params.partner_referrals * customer_years / 1_000) < 1.3
 
 
 # -- wrong answers get specific hints ------------------------------------------------------------
+#: (abs_tol, rounding step) of each number question. A typical mistake is named only where its
+#: value is more than 2 * abs_tol + step from the right answer (``_told_apart`` in
+#: sim/exercises/ex09_collaborative.py): another seed, three years instead of one or the
+#: formula can give the right number, or one too close to tell from a near miss.
+TOLERANCE = {"q1": (0.0015, 0.001), "q2": (0.0015, 0.001), "q3": (0.5, 1)}
+
+
+def assert_names_mistakes(question, cases, right, shown, may_coincide, decimals=None):
+    """Each wrong value of ``cases`` (answered rounded to ``decimals``, as a student would) gets
+    its hint where it is told apart from ``right`` (the exact answer), and is not taken for that
+    mistake where it is not, which only the mistakes of ``may_coincide`` may be; ``shown`` (the
+    rounded answer) never appears in a hint."""
+    abs_tol, step = TOLERANCE[question]
+    for wrong, hint in cases.items():
+        feedback = exercises.check(question, wrong if decimals is None else round(wrong, decimals))
+        if abs(wrong - right) > 2 * abs_tol + step:
+            assert_hint(feedback, contains=hint, hides=shown)
+        else:
+            assert hint in may_coincide, (hint, wrong, right)
+            assert hint.lower() not in feedback.message.lower(), (hint, feedback.message)
+
+
 @pytest.mark.parametrize("question", ["q1", "q2", "q3"])
 def test_numbers_of_the_wrong_type_far_off_and_near(question, answers, shared):
     right = answers[question]
@@ -149,8 +175,22 @@ def test_numbers_of_the_wrong_type_far_off_and_near(question, answers, shared):
     assert_hint(exercises.check(question, math.nan), contains="not a finite number")
     assert_hint(exercises.check(question, right * 3.7), contains="far off", hides=right)
     assert_hint(exercises.check(question, right / 5.3), contains="far off", hides=right)
-    near = {"q1": right * 1.01, "q2": right + 0.01, "q3": right + 3}[question]
+    near = near_miss(question, {"q1": right * 0.01, "q2": 0.01, "q3": 3}[question])
     assert_hint(exercises.check(question, near), contains="close", hides=right)
+
+
+def near_miss(question, off):
+    """The right answer plus or minus ``off`` (a near miss), whichever no typical mistake of the
+    checker claims: a mistake's value may land on one of them (for the demo student seed 42's
+    ratio of contacts per issue lies 0.0015 from right * 1.01)."""
+    check = exercises.EXERCISES[EXERCISE].questions[int(question[1]) - 1]
+    params = exercises.setup(EXERCISE, student_id=STUDENT)
+    right = check.expected(params)
+    claimed = [float(m.value(params)) for m in check.mistakes]
+    for near in (right + off, right - off):
+        if all(not abs(near - wrong) <= 2 * check.abs_tol for wrong in claimed):
+            return near
+    raise AssertionError(f"typical mistakes lie on both sides of the right answer of {question}")
 
 
 def test_q1_names_the_mistake(params, answers, centre):
@@ -167,16 +207,13 @@ def test_q1_names_the_mistake(params, answers, centre):
         per_issue(run(scenario.replace(horizon_days=1095), fixed_centre, seed=params.seed)):
             "three years",
     }
-    for wrong, hint in cases.items():
-        if hint == "crm system" and abs(wrong - right) <= 0.002:
-            # With the student's resolution at or above the system's rating the system adds
-            # nothing, so that mistake gives the right number: there is nothing to name.
-            continue
-        assert abs(wrong - right) > 0.002, hint
-        assert_hint(exercises.check("q1", round(wrong, 3)), contains=hint, hides=right)
-    formula = 1 / (1 - (1 - params.fcr) * 0.5)
-    if abs(formula - per_issue(centre)) > 0.003:  # told apart from the right answer
-        assert_hint(exercises.check("q1", formula), contains="formula", hides=right)
+    # A year's ratio is close to three years' and to the formula's (for the demo student within
+    # 0.001 and 0.003), another seed's can be, and with a resolution at or above the system's
+    # rating the CRM system adds nothing: such mistakes give (nearly) the right number and are
+    # not named then.
+    cases[1 / (1 - (1 - params.fcr) * 0.5)] = "formula"
+    assert_names_mistakes("q1", cases, per_issue(centre), right,
+                          ("crm system", "seed 42", "three years", "formula"), decimals=3)
 
 
 def test_q2_names_the_mistake(params, answers, shared, unshared):
@@ -186,16 +223,25 @@ def test_q2_names_the_mistake(params, answers, shared, unshared):
         1 / right: "other way round",
         acceptance(shared) - acceptance(unshared): "difference",
         1 + params.fit_boost: "promises",
-        (shared.summary()["cross_sell_accepted"] / unshared.summary()["cross_sell_accepted"]):
-            "numbers of products",
         (acceptance(run(default, strategies.collaborative, seed=params.seed))
          / acceptance(run(default, sharing_off, seed=params.seed))): "default `fit_boost`",
         (acceptance(run(sharing_market(params), strategies.collaborative, seed=42))
          / acceptance(run(sharing_market(params), sharing_off, seed=42))): "seed 42",
     }
-    for wrong, hint in cases.items():
-        assert abs(wrong - right) > 0.002
-        assert_hint(exercises.check("q2", round(wrong, 3)), contains=hint, hides=right)
+    exact = acceptance(shared) / acceptance(unshared)
+    # The promise (1 + fit_boost), the default fit_boost (0.3, between two drawn values) and
+    # another seed differ from the right ratio partly by chance: they may coincide with it.
+    assert_names_mistakes("q2", cases, exact, right,
+                          ("promises", "default `fit_boost`", "seed 42"), decimals=3)
+    # Comparing the products sold instead of the rates differs from the right ratio only by the
+    # ratio of the two runs' contacts, which the cross-sell budget keeps within a few percent
+    # (0.9% for the demo student): a near miss, told so (the "close" hint asks for accepted /
+    # contacts), not a named mistake.
+    products = shared.summary()["cross_sell_accepted"] / unshared.summary()["cross_sell_accepted"]
+    assert abs(products / exact - 1) < 0.02
+    feedback = exercises.check("q2", round(products, 3))
+    assert_hint(feedback, contains="close", hides=right)
+    assert "accepted" in feedback.message
 
 
 def test_q3_names_the_mistake(params, answers, shared):
@@ -209,9 +255,9 @@ def test_q3_names_the_mistake(params, answers, shared):
         int((run(sharing_market(params), strategies.collaborative, seed=42).customers["channel"]
              == "partner").sum()): "seed 42",
     }
-    for wrong, hint in cases.items():
-        assert wrong != right
-        assert_hint(exercises.check("q3", wrong), contains=hint, hides=right)
+    # Another seed can bring exactly as many partner customers (it does for the demo student),
+    # and so can the default rate (30, between two drawn rates): then that mistake is not named.
+    assert_names_mistakes("q3", cases, right, right, ("seed 42", "default partner rate"))
 
 
 def test_choice_hints():

@@ -21,6 +21,21 @@ from sim.exercises import ex10_strategic as ex10
 EXERCISE = "10_strategic"
 STUDENT = "demo"  # the id the exercise notebook uses
 TWO_YEARS = Scenario.load("classroom").replace(horizon_days=730)
+# The strategic preset's customer-specific prices switched off: the investing firm measures
+# targeted marketing alone.
+NO_PRICES = {"loyalty_discount": 0.0, "unprofitable_price": 1.0}
+
+
+def investing(params, **prices):
+    return strategies.strategic.configure(targeted_spend=params.targeted_spend, mass_spend=0.0,
+                                          **{**NO_PRICES, **prices})
+
+
+# A seed can put a mistake's value next to the right answer. For the demo student two land
+# within 0.05 of it (the checker still tells them apart at its own tolerance, but a rounded
+# answer could not be): their hints are shown with another student's parameters instead.
+CLOSE_FOR_DEMO = {"q1": "three years", "q3": "EUR 10,000"}
+OTHER_STUDENT = "bob"
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +45,7 @@ def params():
 
 def make_harvest(params, *, invest=None, day=None, after=None, inclusive=False):
     """The reference solution of question 2, with knobs to make typical mistakes."""
-    invest = invest or strategies.strategic.configure(targeted_spend=params.targeted_spend,
-                                                      mass_spend=0.0)
+    invest = invest or investing(params)
     day = params.harvest_day if day is None else day
     after = after or Actions(agents=1)
 
@@ -46,7 +60,7 @@ def make_harvest(params, *, invest=None, day=None, after=None, inclusive=False):
 @pytest.fixture(scope="module")
 def firms(params):
     keep = strategies.operational.configure(mass_spend=0.0)
-    invest = strategies.strategic.configure(targeted_spend=params.targeted_spend, mass_spend=0.0)
+    invest = investing(params)
     return {name: run(TWO_YEARS, strategy, seed=params.seed, transactions="none")
             for name, strategy in (("keep", keep), ("invest", invest),
                                    ("harvest", make_harvest(params)))}
@@ -145,11 +159,14 @@ def test_q1_names_the_mistake(params, answers, firms):
         (invest.summary()["profit"] - keep.summary()["profit"]) / cost: "change in profit",
         equity_per_euro(firms, basis="predicted"): "own estimate",
         (equity["invest"] - equity["keep"]) / contacts: "prospect database",
+        other(firm="priced"): "preset's prices",
         other(firm="mass", column="cost_mass"): "mass marketing",
         other(seed=42): "seed 42",
         other(horizon_days=1095): "three years",
     }
     for wrong, hint in cases.items():
+        if hint == CLOSE_FOR_DEMO["q1"]:
+            continue  # test_hints_too_close_for_demo_work_for_another_student
         assert abs(wrong - right) > 0.05, hint
         assert_hint(exercises.check("q1", round(wrong, 2)), contains=hint, hides=right)
 
@@ -171,8 +188,25 @@ def test_q3_names_the_mistake(params, answers, firms):
         other(horizon_days=1095): "three years",
     }
     for wrong, hint in cases.items():
+        if hint == CLOSE_FOR_DEMO["q3"]:
+            continue  # test_hints_too_close_for_demo_work_for_another_student
         assert abs(wrong - right) > 0.05, hint
         assert_hint(exercises.check("q3", round(wrong, 2)), contains=hint, hides=right)
+
+
+def test_hints_too_close_for_demo_work_for_another_student():
+    other = exercises.EXERCISES[EXERCISE].params(OTHER_STUDENT)
+    cases = {
+        "q1": (ex10._equity_per_euro(other), ex10._equity_per_euro(other, horizon_days=1095)),
+        "q3": (ex10._harvest_ratio(other),
+               ex10._harvest_ratio(other, targeted_spend=10_000.0)),
+    }
+    assert other.targeted_spend != 10_000.0
+    for question, (right, wrong) in cases.items():
+        hint = CLOSE_FOR_DEMO[question]
+        assert abs(wrong - right) > 0.05, hint
+        assert_hint(exercises.grade(other, question, round(wrong, 2)), contains=hint,
+                    hides=round(right, 2))
 
 
 def test_the_cached_runs_are_the_runs_students_make(params, firms):
@@ -196,7 +230,7 @@ def test_q2_hints_for_wrong_strategies(params):
     def no_return(view):
         Actions(agents=1)
 
-    invest = strategies.strategic.configure(targeted_spend=params.targeted_spend, mass_spend=0.0)
+    invest = investing(params)
 
     def never(view):
         return invest(view)
@@ -206,6 +240,8 @@ def test_q2_hints_for_wrong_strategies(params):
         (make_harvest(params, inclusive=True), "after `params.harvest_day`"),
         (never, "never harvested"),
         (make_harvest(params, invest=strategies.strategic), "did not do what the investing"),
+        (make_harvest(params, invest=investing(params, loyalty_discount=0.05)), "set prices"),
+        (make_harvest(params, invest=investing(params, unprofitable_price=1.2)), "set prices"),
         (make_harvest(params, after=Actions(agents=1, mass_spend=2_000.0)), "marketing"),
         (make_harvest(params, after=Actions(agents=2)), "more than one agent"),
         (make_harvest(params, after=Actions(agents=1, crm_system=True)), "crm system"),

@@ -1,8 +1,10 @@
-"""Exercise 02, select customers: segment profit, profit concentration, a selective strategy.
+"""Exercise 02, select customers: segment profit, profit concentration, a selective strategy,
+a segment's price.
 
 Goes with ``notebooks/02_select_customers.ipynb``. The numbers come from two years of the
 classroom market under ``strategies.operational`` with the student's seed; the coding task runs
-the student's strategy for one year and checks whom its targeted marketing reached.
+the student's strategy for one year and checks whom its targeted marketing reached; the price
+question applies the inverse-elasticity rule to a segment of the scenario (no run).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from .questions import ChoiceQuestion, Mistake, NumberQuestion, StrategyQuestion
 from .registry import Exercise, register
 from .runs import _scenario
 
-__all__ = ["SELECT_CUSTOMERS", "customer_profit", "top_share_signed"]
+__all__ = ["SELECT_CUSTOMERS", "customer_profit", "sweet_spot", "top_share_signed", "unit_cost"]
 
 TWO_YEARS = 730  # days: the horizon of the numeric questions
 SEGMENT = "high_maintenance"  # the segment of question 1
+PRICE_SEGMENTS = ("high_value", "regulars", "bargain_hunters")  # question 6: a margin at p = 1
 
 
 # -- the recipes the exercise notebook asks for ----------------------------------------------------
@@ -36,6 +39,18 @@ def customer_profit(result) -> np.ndarray:
     acquisition = customers["channel"].astype(str).map(cac).fillna(0.0).to_numpy(dtype=float)
     service = customers["contacts"].to_numpy(dtype=float) * cost_per_contact(result.timeline)
     return customers["margin"].to_numpy(dtype=float) - service - acquisition
+
+
+def unit_cost(segment) -> float:
+    """What the goods and the handling of one purchase cost, as a share of what the purchase
+    brings at the reference prices: ``(1 - margin) + cost_per_purchase / spend_mean``."""
+    return (1.0 - segment.margin) + segment.cost_per_purchase / segment.spend_mean
+
+
+def sweet_spot(cost: float, elasticity: float) -> float:
+    """The list price index that maximises ``p ** -elasticity * (p - cost)``: the
+    inverse-elasticity (Lerner) rule ``cost * e / (e - 1)``, for ``elasticity > 1``."""
+    return cost * elasticity / (elasticity - 1.0)
 
 
 def top_share_signed(values, top: float = 0.2) -> float:
@@ -59,14 +74,30 @@ def _run(params: Params, *, strategy=operational, seed: int | None = None,
     return _result(strategy, params.seed if seed is None else seed, horizon_days)
 
 
+def _key(params: Params, *, strategy=operational, seed: int | None = None,
+         horizon_days: int = TWO_YEARS) -> tuple:
+    return strategy, params.seed if seed is None else seed, horizon_days
+
+
+@functools.lru_cache(maxsize=8)
+def _table(strategy, seed: int, horizon_days: int):
+    """Segment profitability of one cached run, cached too: a repeated check stays instant."""
+    result = _result(strategy, seed, horizon_days)
+    return segment_profitability(result.customers, cost_per_contact(result.timeline))
+
+
+@functools.lru_cache(maxsize=8)
+def _top_fifth(strategy, seed: int, horizon_days: int) -> float:
+    """Top-20% share of customer profit of one cached run (the summary it reads is slow)."""
+    return top_share_signed(customer_profit(_result(strategy, seed, horizon_days)))
+
+
 def _segment_row(params: Params, column: str, **how) -> float:
-    result = _run(params, **how)
-    table = segment_profitability(result.customers, cost_per_contact(result.timeline))
-    return float(table.loc[SEGMENT, column])
+    return float(_table(*_key(params, **how)).loc[SEGMENT, column])
 
 
 def _profit_share(params: Params, **how) -> float:
-    return top_share_signed(customer_profit(_run(params, **how)))
+    return _top_fifth(*_key(params, **how))
 
 
 def _after_service_share(params: Params) -> float:
@@ -88,7 +119,10 @@ def _params_02(draws: ParamDraws) -> dict:
         seed = 43
     return {"seed": seed,
             "min_profit": float(draws.integer(20, 50, 5)),
-            "targeted_spend": float(draws.integer(5_000, 10_000, 500))}
+            "targeted_spend": float(draws.integer(5_000, 10_000, 500)),
+            # Drawn after the others, so that adding question 6 changed no earlier parameter.
+            "price_segment": draws.choice(PRICE_SEGMENTS),
+            "elasticity": draws.integer(20, 60, 5) / 10}
 
 
 _SEED_HINT = ("That is the value for seed 42, the notebooks' seed: run with your own seed, "
@@ -97,6 +131,16 @@ _STRATEGY_HINT = ("That is the result of a different strategy: this question is 
                   "`strategies.operational`.")
 _HORIZON_HINT = ("That is the value for the scenario's full three years: this question uses two "
                  "years, `Scenario.load(\"classroom\").replace(horizon_days=730)`.")
+
+
+def _segment(params: Params):
+    return _scenario("classroom").segment(params.price_segment)
+
+
+def _sweet_spot(params: Params, *, cost=None, elasticity=None) -> float:
+    seg = _segment(params)
+    return sweet_spot(unit_cost(seg) if cost is None else cost,
+                      params.elasticity if elasticity is None else elasticity)
 
 
 def _one_year(params: Params) -> Scenario:
@@ -153,7 +197,8 @@ SELECT_CUSTOMERS = register(Exercise(
     name="02_select_customers",
     title="Select customers: segment profit, the Pareto rule and a selective strategy",
     make_params=_params_02,
-    defaults={"seed": 42, "min_profit": 30.0, "targeted_spend": 8_000.0},
+    defaults={"seed": 42, "min_profit": 30.0, "targeted_spend": 8_000.0,
+              "price_segment": "regulars", "elasticity": 3.0},
     questions=(
         NumberQuestion(
             id="q1",
@@ -286,6 +331,51 @@ SELECT_CUSTOMERS = register(Exercise(
             verify=_verify_02_strategy,
             praise=("Your strategy read the firm's own records each cycle and marketed only to "
                     "the segments that pay: strategic CRM's customer-based cost model at work."),
+        ),
+        NumberQuestion(
+            id="q6",
+            text="List price index that maximises the margin of params.price_segment at price "
+                 "elasticity params.elasticity, by the inverse-elasticity rule (3 decimals).",
+            compute=_sweet_spot,
+            abs_tol=0.0015,
+            near=0.03,
+            near_hint=("Close: give the index to three decimal places, and keep every decimal "
+                       "of the unit cost until the end."),
+            hint=("By the inverse-elasticity rule (notebook 02, section 7) the best price is the "
+                  "unit cost times the markup e / (e - 1). Take e = `params.elasticity` and the "
+                  "unit cost c = (1 - margin) + cost_per_purchase / spend_mean of "
+                  "`Scenario.load(\"classroom\").segment(params.price_segment)`."),
+            mistakes=(
+                Mistake(lambda p: _sweet_spot(p, cost=1.0 - _segment(p).margin),
+                        "You left out the handling cost of each purchase: add "
+                        "`cost_per_purchase / spend_mean` to the cost of the goods."),
+                Mistake(lambda p: _sweet_spot(p, cost=_segment(p).margin
+                                              + _segment(p).cost_per_purchase
+                                              / _segment(p).spend_mean),
+                        "`margin` is the share of the price the firm keeps, not what the goods "
+                        "cost: the goods cost `1 - margin` of the reference price."),
+                Mistake(lambda p: _sweet_spot(p, cost=1.0),
+                        "That is the markup on cost alone: the rule multiplies it by the "
+                        "segment's unit cost c."),
+                Mistake(lambda p: unit_cost(_segment(p)) * (p.elasticity - 1) / p.elasticity,
+                        "The fraction is upside down: the best price lies above the unit cost, "
+                        "by the factor e / (e - 1)."),
+                Mistake(lambda p: _sweet_spot(p, elasticity=_segment(p).price_elasticity),
+                        "You used the segment's `price_elasticity` from the scenario; the "
+                        "question gives the elasticity market research found: "
+                        "`params.elasticity`."),
+                Mistake(lambda p: 1 / p.elasticity,
+                        "That is the margin rate at the best price, (p - c) / p = 1 / e; the "
+                        "question asks for the price index p itself."),
+                Mistake(lambda p: _sweet_spot(p) - 1,
+                        "Give the index itself (the reference prices are 1), not its change "
+                        "from 1."),
+                Mistake(lambda p: 100 * _sweet_spot(p),
+                        "Give the index as a plain number (the reference prices are 1), not a "
+                        "percentage.", rel_tol=0.01),
+            ),
+            praise=("The more price-sensitive the segment, the smaller the markup: e = 6 allows "
+                    "20% over cost, e = 2 allows 100% (course section 3, the right price)."),
         ),
     ),
 ))

@@ -1,10 +1,15 @@
-"""Exercise 03, acquire customers: CAC, word of mouth, database marketing, the welcome trap."""
+"""Exercise 03, acquire customers: CAC, word of mouth, database marketing, the welcome trap,
+and what sales reps who visit the valuable accounts first earn per hour of selling time."""
 
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 from types import MappingProxyType
 
+from ..actions import Actions
+from ..analytics.acquisition import cac_by_channel
 from ..engine import run
 from ..scenario import Scenario
 from ..strategies import transactional
@@ -58,14 +63,64 @@ def _deal_change(params: Params, key: str = "profit", **where) -> float:
             - _kpi(params, key, **where))
 
 
+#: Sales reps of the firm in question 6 (the transactional firm's one agent beside them).
+REPS = 2
+
+
+@functools.lru_cache(maxsize=32)
+def _rep_kpis(seed: int, priority: str, years: int = 1) -> MappingProxyType:
+    """The reps' row of the acquisition report, for a firm of 1 agent and ``REPS`` reps
+    visiting in the order ``priority`` (cached)."""
+    def reps(view):
+        return Actions(agents=1, sales_reps=REPS, rep_priority=priority)
+
+    reps.reads_customers = False  # it reads nothing: a quicker run
+    result = run(_market(years), reps, seed=seed, transactions="none")
+    return MappingProxyType(dict(cac_by_channel(result).loc["rep"]))
+
+
+def _reps(params: Params, key: str, priority: str, *, seed: int | None = None,
+          years: int = 1) -> float:
+    return float(_rep_kpis(params.seed if seed is None else seed, priority, years)[key])
+
+
+def _value_first(params: Params, key: str = "value_per_rep_hour", **where) -> float:
+    """``key`` of the reps visiting the valuable accounts first over ``key`` in random order."""
+    return _reps(params, key, "value", **where) / _reps(params, key, "random", **where)
+
+
+def _either(first: Mistake, second: Mistake, abs_tol: float, rel_tol: float) -> Mistake:
+    """One hint naming two mistakes, for parameters under which their answers lie within twice
+    the question's tolerance of each other (an answer may then match both; NaN otherwise, so
+    the check skips it)."""
+    def value(params: Params) -> float:
+        a, b = float(first.value(params)), float(second.value(params))
+        middle = (a + b) / 2
+        close = abs(a - b) <= 2 * max(abs_tol, rel_tol * abs(middle))
+        return middle if close else math.nan
+
+    return Mistake(value, f"Two slips give this value here. (1) {first.hint} (2) {second.hint}")
+
+
+def _told_apart(*mistakes: Mistake, abs_tol: float = 0.0, rel_tol: float = 0.0
+                ) -> tuple[Mistake, ...]:
+    """``mistakes`` (slips in a run's set-up: budget, seed, horizon), each pair of them first
+    as one hint naming both: two slips can give the same number by chance for a student's
+    parameters, and a student who made one must not be told only about the other."""
+    pairs = (_either(a, b, abs_tol, rel_tol) for a, b in itertools.combinations(mistakes, 2))
+    return (*pairs, *mistakes)
+
+
 _SEED_HINT = ("That is the value for seed 42, the notebooks' seed: run with your own seed, "
               "`seed=params.seed`.")
-_YEARS_HINT = ("That is the value of a three-year run: this exercise uses two years, "
+_YEARS_HINT = ("That is the value of a three-year run: this question uses two years, "
                "`Scenario.load(\"classroom\").replace(horizon_days=730)`.")
 _BUDGET_HINT = ("That is the value at the preset's own budget (EUR 12,000 a cycle): configure "
                 "the strategy with your budget, "
                 "`strategies.transactional.configure(mass_spend=params.mass_spend)`.")
 _PRESET_DEFAULT = 12_000.0
+_ONE_YEAR_HINT = ("That is the value of a two-year run: this question uses one year, "
+                  "`Scenario.load(\"classroom\").replace(horizon_days=365)`.")
 
 
 def _one_year(params: Params) -> Scenario:
@@ -130,7 +185,8 @@ def _verify_03_strategy(result, params: Params) -> str | None:
 
 ACQUIRE = register(Exercise(
     name="03_acquire",
-    title="Acquire customers: CAC, word of mouth, database marketing and the welcome trap",
+    title="Acquire customers: CAC, word of mouth, database marketing, the welcome trap and "
+          "sales reps",
     make_params=_params_03,
     defaults={"seed": 42, "mass_spend": 12_000.0, "segments": ("high_value", "regulars"),
               "discount": 0.3},
@@ -153,9 +209,12 @@ ACQUIRE = register(Exercise(
                         "That divides the marketing money by every new customer, word of mouth "
                         "included (the blended CAC, row `all`): the question asks what a "
                         "customer won by mass marketing costs."),
-                Mistake(lambda p: _kpi(p, "cac_mass", mass_spend=_PRESET_DEFAULT), _BUDGET_HINT),
-                Mistake(lambda p: _kpi(p, "cac_mass", seed=42), _SEED_HINT),
-                Mistake(lambda p: _kpi(p, "cac_mass", years=3), _YEARS_HINT),
+                *_told_apart(
+                    Mistake(lambda p: _kpi(p, "cac_mass", mass_spend=_PRESET_DEFAULT),
+                            _BUDGET_HINT),
+                    Mistake(lambda p: _kpi(p, "cac_mass", seed=42), _SEED_HINT),
+                    Mistake(lambda p: _kpi(p, "cac_mass", years=3), _YEARS_HINT),
+                    abs_tol=0.006),
                 Mistake(lambda p: 1.0 / _kpi(p, "cac_mass"),
                         "That is customers per euro; the CAC is euros per customer."),
             ),
@@ -186,10 +245,12 @@ ACQUIRE = register(Exercise(
                         / (_kpi(p, "customers_acquired") + _kpi(p, "customers_start")),
                         "Divide by the new customers only, not by every customer the firm had "
                         "(leave out those on the books on day 0)."),
-                Mistake(lambda p: _kpi(p, "referral_share", mass_spend=_PRESET_DEFAULT),
-                        _BUDGET_HINT),
-                Mistake(lambda p: _kpi(p, "referral_share", seed=42), _SEED_HINT),
-                Mistake(lambda p: _kpi(p, "referral_share", years=3), _YEARS_HINT),
+                *_told_apart(
+                    Mistake(lambda p: _kpi(p, "referral_share", mass_spend=_PRESET_DEFAULT),
+                            _BUDGET_HINT),
+                    Mistake(lambda p: _kpi(p, "referral_share", seed=42), _SEED_HINT),
+                    Mistake(lambda p: _kpi(p, "referral_share", years=3), _YEARS_HINT),
+                    abs_tol=0.0015),
             ),
             praise="Those customers cost no marketing money: their voice is Bass's imitation.",
         ),
@@ -225,9 +286,11 @@ ACQUIRE = register(Exercise(
                         "That is a ratio; the question asks for the difference in euros."),
                 Mistake(lambda p: _deal_change(p, "customer_equity"),
                         "That is the change in customer equity; the question asks for profit."),
-                Mistake(lambda p: _deal_change(p, mass_spend=_PRESET_DEFAULT), _BUDGET_HINT),
-                Mistake(lambda p: _deal_change(p, seed=42), _SEED_HINT),
-                Mistake(lambda p: _deal_change(p, years=3), _YEARS_HINT),
+                *_told_apart(
+                    Mistake(lambda p: _deal_change(p, mass_spend=_PRESET_DEFAULT), _BUDGET_HINT),
+                    Mistake(lambda p: _deal_change(p, seed=42), _SEED_HINT),
+                    Mistake(lambda p: _deal_change(p, years=3), _YEARS_HINT),
+                    abs_tol=1.0, rel_tol=0.0005),
             ),
             praise="Look at the CAC of the two runs too: the deal's acquisition report looks "
                    "better.",
@@ -255,6 +318,49 @@ ACQUIRE = register(Exercise(
             praise=("A neglected loyal customer becomes an opponent (course section 7); compare "
                     "the `fairness_gap` column of the timeline with the scenario's "
                     "`fairness.tolerance`."),
+        ),
+        NumberQuestion(
+            id="q6",
+            text="Margin per rep-hour of 2 sales reps visiting the valuable accounts first, "
+                 "divided by that of 2 reps visiting in random order (1 agent, nothing else, "
+                 "one year; ratio, 2 decimals).",
+            compute=_value_first,
+            abs_tol=0.006,
+            near=0.03,
+            near_hint=("Close: give the ratio to two decimal places, from the two runs' "
+                       "`summary()['rep_value_per_hour']`."),
+            hint=("Run one year of the classroom market twice on your seed, with a firm of 1 "
+                  "agent and 2 sales reps, once with `rep_priority=\"value\"` and once with "
+                  "`rep_priority=\"random\"`, and divide the first run's margin per rep-hour "
+                  "(`summary()['rep_value_per_hour']`, or the `rep` row of "
+                  "`cac_by_channel(result)`) by the second's."),
+            mistakes=(
+                Mistake(lambda p: 1 / _value_first(p),
+                        "You divided the other way round: the valuable-first reps' margin per "
+                        "rep-hour goes on top."),
+                Mistake(lambda p: _value_first(p, "cac"),
+                        "That is the ratio of the reps' CACs (`cac_rep`): what each customer "
+                        "they win costs. The question asks for the margin their customers "
+                        "brought per hour of selling time (`rep_value_per_hour`)."),
+                Mistake(lambda p: _value_first(p, "margin_per_customer"),
+                        "That compares the margin per customer won; the question asks per hour "
+                        "of the reps' selling time, the margin of all their customers divided "
+                        "by the selling hours paid (`rep_value_per_hour`)."),
+                Mistake(lambda p: (_reps(p, "value_per_rep_hour", "value")
+                                   - _reps(p, "value_per_rep_hour", "random")),
+                        "That is a difference in euros per hour; the question asks how many "
+                        "times as much (a ratio)."),
+                Mistake(lambda p: _reps(p, "value_per_rep_hour", "value"),
+                        "That is the valuable-first run's margin per rep-hour alone; divide it "
+                        "by the random-order run's."),
+                *_told_apart(
+                    Mistake(lambda p: _value_first(p, seed=42), _SEED_HINT),
+                    Mistake(lambda p: _value_first(p, years=2), _ONE_YEAR_HINT),
+                    abs_tol=0.006),
+            ),
+            praise=("Now compare the two runs' `cac_rep`: the valuable-first reps win each "
+                    "customer at a higher price. Judged by CAC alone, they would be sent back "
+                    "to random visiting."),
         ),
     ),
 ))

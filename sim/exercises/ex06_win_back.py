@@ -246,23 +246,28 @@ WIN_BACK = register(Exercise(
         ),
         ChoiceQuestion(
             id="q4",
-            text="Why did win-back not raise profit measurably in three years?",
+            text="Why did win-back raise profit in three years?",
             options={
-                "a": "won-back customers buy nothing in their second life",
-                "b": ("a larger customer base calls the service centre more often, so more "
-                      "agents are staffed; within three years that cost takes most of the "
-                      "margin the second lives bring, whose value shows in customer equity"),
-                "c": "winning a customer back costs more than acquiring a new customer",
-                "d": "won-back customers make other customers leave",
+                "a": ("won-back customers stay longer in their second life than new customers "
+                      "do in their first"),
+                "b": ("each second life brings several times the margin its call and incentive "
+                      "cost, and the larger customer base needed no extra agents (web "
+                      "self-service and e-mail take part of its contacts), so that margin "
+                      "reaches profit"),
+                "c": ("winning a customer back costs less than acquiring one, so the firm spent "
+                      "less on marketing"),
+                "d": "won-back customers make other customers stay",
             },
             answer="b",
             why={
-                "a": ("Look at the notebook's section 6: the margin earned after a win-back is "
-                      "more than twice what the win-back cost."),
-                "c": ("A customer called in the first month after the loss costs well under "
-                      "half the CAC (notebook section 4; your answer to q2)."),
-                "d": ("Nothing in the model makes won-back customers drive others away; look at "
-                      "where the money went in the notebook's section 7."),
+                "a": ("Look at the notebook's section 6: second lives end sooner than first "
+                      "lives, not later. What a second life is worth is the margin it brings "
+                      "against what the win-back cost."),
+                "c": ("A customer called soon after the loss does cost well under the CAC "
+                      "(notebook section 4; your answer to q2), but both firms spent the same on "
+                      "marketing: the win-back calls come on top of it, not instead of it."),
+                "d": ("Nothing in the model makes won-back customers keep others; look at where "
+                      "the money went in the notebook's section 7."),
             },
             praise=("Full costs matter: serving a customer is part of what she costs "
                     "(strategic CRM's customer-based cost model, course section 5)."),

@@ -1,5 +1,6 @@
 """Exercise 07, operational CRM: Erlang C by hand, staffing to a service level, the load of a
-simulated centre, what the operational record can tell, and a strategy that staffs by Erlang C."""
+simulated centre, what the operational record can tell, a strategy that staffs by Erlang C, and
+the customers a centre that leaves complaints unresolved loses through social media."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import functools
 import math
 from types import MappingProxyType
 
+from ..actions import Actions
 from ..analytics import queueing
 from ..engine import run
 from ..scenario import Scenario
@@ -23,6 +25,10 @@ _TARGET_MINUTES = 20 / 60
 _LEVEL = 0.8
 #: Agents staffed in the first cycle of the coding task, before there is a record.
 _FIRST_AGENTS = 2
+#: The fixed plan of question 6: three agents every cycle (and the student's mass marketing).
+_SOCIAL_AGENTS = 3
+#: Social media off, as in the notebook: no post is drawn.
+_SOCIAL_OFF = MappingProxyType({"social.complaint_reach": 0.0, "social.delight_reach": 0.0})
 
 
 # -- parameters -----------------------------------------------------------------------------------
@@ -34,7 +40,9 @@ def _params_07(draws: ParamDraws) -> dict:
     handle = draws.integer(6, 16) / 2  # 3.0 to 8.0 minutes in half minutes
     return {"seed": seed, "calls_per_hour": calls, "handle_minutes": handle,
             "agents": _agents_for(calls, handle),
-            "mass_spend": float(draws.integer(8_000, 14_000, 500))}
+            "mass_spend": float(draws.integer(8_000, 14_000, 500)),
+            # Drawn last, so the parameters above stay what they were before question 6.
+            "fcr": draws.integer(30, 50, 5) / 100}
 
 
 def _agents_for(calls_per_hour: float, handle_minutes: float) -> int:
@@ -43,7 +51,7 @@ def _agents_for(calls_per_hour: float, handle_minutes: float) -> int:
 
 
 _DEFAULTS = {"seed": 42, "calls_per_hour": 36, "handle_minutes": 5.0,
-             "agents": _agents_for(36, 5.0), "mass_spend": 12_000.0}
+             "agents": _agents_for(36, 5.0), "mass_spend": 12_000.0, "fcr": 0.4}
 
 
 # -- questions 1 and 2: Erlang C by hand ----------------------------------------------------------
@@ -90,6 +98,36 @@ def _centre_load(p: Params, *, seed: int | None = None, count: str = "contacts",
     """Offered load (erlangs): ``count`` per minute of ``minutes`` times the mean handling."""
     c = _centre(p.seed if seed is None else seed)
     return c[count] / c[minutes] * c["handle"]
+
+
+# -- question 6: what complaints told in public cost ---------------------------------------------
+def _fixed_plan(mass_spend: float):
+    """The plan of question 6: the same agents and mass marketing every cycle."""
+    actions = Actions(agents=_SOCIAL_AGENTS, mass_spend=mass_spend)
+
+    def plan(view) -> Actions:
+        return actions
+
+    plan.reads_customers = False
+    return plan
+
+
+@functools.lru_cache(maxsize=32)
+def _social_year(seed: int, fcr: float, mass_spend: float, media: str) -> MappingProxyType:
+    """KPIs of one classroom year of question 6's centre, cached. ``media``: "on" (as shipped),
+    "off" (both reaches 0) or "complaints off" (only the complaint posts' reach 0)."""
+    changes = {"on": {}, "off": _SOCIAL_OFF,
+               "complaints off": {"social.complaint_reach": 0.0}}[media]
+    scenario = _one_year().replace(**{"service.fcr": fcr, **changes})
+    result = run(scenario, _fixed_plan(mass_spend), seed=seed, transactions="none")
+    return MappingProxyType(dict(result.summary()))
+
+
+def _social_cost(p: Params, *, seed: int | None = None, fcr: float | None = None,
+                 kpi: str = "customers_acquired", off: str = "off") -> float:
+    """``kpi`` with social media ``off`` minus with it on: what social media cost the firm."""
+    args = (p.seed if seed is None else seed, p.fcr if fcr is None else fcr, p.mass_spend)
+    return _social_year(*args, off)[kpi] - _social_year(*args, "on")[kpi]
 
 
 # -- question 5: a strategy that staffs by Erlang C -----------------------------------------------
@@ -285,6 +323,44 @@ OPERATIONAL = register(Exercise(
             verify=_verify_07_strategy,
             praise=("Your strategy staffed the helpdesk by Erlang C every cycle, as the "
                     "operational preset does (`sim.planning.staff`)."),
+        ),
+        NumberQuestion(
+            id="q6",
+            text="Customers that social media cost a centre resolving params.fcr at the first "
+                 "contact: customers won in one classroom year with social media off minus "
+                 "with it on (3 agents, params.mass_spend of mass marketing, your seed).",
+            compute=_social_cost,
+            abs_tol=0.5,
+            near=0.0,
+            hint=("Run the same year twice with your seed and the fixed plan of the question: "
+                  "once with `service.fcr` set to `params.fcr` and social media as shipped, once "
+                  "with the same change and both `social.complaint_reach` and "
+                  "`social.delight_reach` set to 0. Subtract the `customers_acquired` of the "
+                  "run with social media from that of the run without."),
+            mistakes=(
+                Mistake(lambda p: -_social_cost(p),
+                        "Check the order of the subtraction: the question asks what social media "
+                        "*cost* the firm, the customers won without it minus those won with it."),
+                Mistake(lambda p: _social_cost(p, kpi="customers_active_end"),
+                        "That compares the customers at the end of the year; the question asks "
+                        "for the customers *won* during it (`customers_acquired`)."),
+                Mistake(lambda p: _social_cost(p, off="complaints off"),
+                        "You switched off only the complaint posts. With social media off nobody "
+                        "posts at all: set `social.delight_reach` to 0 as well, so that the "
+                        "difference counts the praise the centre earns too."),
+                Mistake(lambda p: _social_year(p.seed, p.fcr, p.mass_spend,
+                                               "on")["social_complaints"],
+                        "That is the number of complaint posts. The question asks how many "
+                        "customers the posts cost: compare the customers won with and without "
+                        "social media."),
+                Mistake(lambda p: _social_cost(p, fcr=0.65),
+                        "Your centre resolves `params.fcr` of the issues at the first contact, "
+                        "not the classroom's own 65%: set `service.fcr` to `params.fcr` in both "
+                        "runs."),
+                Mistake(lambda p: _social_cost(p, seed=42), _SEED_HINT),
+            ),
+            praise=("A centre that leaves complaints unresolved is talked about: the people "
+                    "who read the posts never become customers, and the firm never meets them."),
         ),
     ),
 ))

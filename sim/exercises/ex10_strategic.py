@@ -3,7 +3,8 @@
 Goes with ``notebooks/10_strategic.ipynb``. Every run is two years of the classroom market with
 the student's seed: a firm that keeps its marketing money (``operational`` without
 advertising), a firm that spends it on targeted marketing of profitable segments (``strategic``
-with ``targeted_spend = params.targeted_spend`` and no mass marketing), and the student's
+with ``targeted_spend = params.targeted_spend``, no mass marketing and its customer-specific
+prices switched off, so that it measures targeted marketing alone), and the student's
 harvesting strategy, which invests like the second firm until ``params.harvest_day`` and then
 spends on nothing but one agent.
 """
@@ -11,6 +12,8 @@ spends on nothing but one agent.
 from __future__ import annotations
 
 import functools
+
+import numpy as np
 
 from ..actions import Actions
 from ..analytics.clv import customer_equity
@@ -35,9 +38,15 @@ def keeping_strategy():
     return operational.configure(mass_spend=0.0)
 
 
-def investing_strategy(targeted_spend: float):
-    """All the marketing money in targeted marketing of the segments that earn money."""
-    return strategic.configure(targeted_spend=float(targeted_spend), mass_spend=0.0)
+#: The strategic preset's prices switched off: no loyalty discount, list prices at the reference.
+NO_PRICES = {"loyalty_discount": 0.0, "unprofitable_price": 1.0}
+
+
+def investing_strategy(targeted_spend: float, *, prices: bool = False):
+    """All the marketing money in targeted marketing of the segments that earn money, without
+    the strategic preset's customer-specific prices (with them if ``prices``: a mistake)."""
+    return strategic.configure(targeted_spend=float(targeted_spend), mass_spend=0.0,
+                               **({} if prices else NO_PRICES))
 
 
 def harvest_strategy(targeted_spend: float, harvest_day: float):
@@ -63,6 +72,8 @@ def _result(firm: str, seed: int, targeted_spend: float, harvest_day: float,
         strategy = keeping_strategy()
     elif firm == "invest":
         strategy = investing_strategy(targeted_spend)
+    elif firm == "priced":
+        strategy = investing_strategy(targeted_spend, prices=True)
     elif firm == "mass":
         strategy = operational
     else:
@@ -144,12 +155,21 @@ def _two_years(params: Params) -> Scenario:
 
 # -- question 2: the coding task -------------------------------------------------------------------
 _DECISIONS = ("mass_spend", "targeted_spend", "agents", "crm_system", "training_spend")
+_PRICES = ("discounted_customers", "price_index")  # what the strategic preset's prices leave
+_INVEST_CALL = ("`strategies.strategic.configure(targeted_spend=params.targeted_spend, "
+                "mass_spend=0.0, loyalty_discount=0.0, unprofitable_price=1.0)`")
+
+
+def _same_rows(tl, reference, columns) -> np.ndarray:
+    a, b = tl[list(columns)], reference[list(columns)]
+    return ((a == b) | (a.isna() & b.isna())).all(axis=1).to_numpy()
 
 
 def _verify_harvest(result, params: Params) -> str | None:
     tl = result.timeline
     reference = _run(params, "invest").timeline
-    same = (tl[list(_DECISIONS)] == reference[list(_DECISIONS)]).all(axis=1).to_numpy()
+    decided = _same_rows(tl, reference, _DECISIONS)
+    same = decided & _same_rows(tl, reference, _PRICES)
     harvested = ((tl["mass_spend"] == 0) & (tl["targeted_spend"] == 0)
                  & (tl["agents"] == 1)).to_numpy()
     before = (tl["start_day"] < params.harvest_day).to_numpy()
@@ -159,10 +179,14 @@ def _verify_harvest(result, params: Params) -> str | None:
             return (f"Your firm started harvesting on day {first}, before `params.harvest_day`: "
                     "compare `view.day` with `params.harvest_day` and keep investing while "
                     "`view.day` is smaller.")
+        if decided[before].all():
+            return (f"On day {first}, before the harvest day, your firm set prices the investing "
+                    "firm does not (discounts for its best customers, a dearer list price for "
+                    "the segments it drops): the investing firm is the strategic preset with its "
+                    f"prices switched off, {_INVEST_CALL}.")
         return (f"On day {first}, before the harvest day, your firm did not do what the investing "
                 "firm does: until `params.harvest_day` return exactly what "
-                "`strategies.strategic.configure(targeted_spend=params.targeted_spend, "
-                "mass_spend=0.0)` returns for the view.")
+                f"{_INVEST_CALL} returns for the view.")
     after = tl[~before]
     if same[~before].any() and not harvested[~before].any():
         return ("Your firm never harvested: from `params.harvest_day` on it still invests. "
@@ -202,8 +226,9 @@ STRATEGIC = register(Exercise(
             hint=("Run two years (`horizon_days=730`) of both firms with `seed=params.seed`: "
                   "`strategies.operational.configure(mass_spend=0.0)` and "
                   "`strategies.strategic.configure(targeted_spend=params.targeted_spend, "
-                  "mass_spend=0.0)`. Divide the difference of their customer equity by the sum "
-                  "of `cost_targeted` in the investing firm's timeline."),
+                  "mass_spend=0.0, loyalty_discount=0.0, unprofitable_price=1.0)`. Divide the "
+                  "difference of their customer equity by the sum of `cost_targeted` in the "
+                  "investing firm's timeline."),
             mistakes=(
                 Mistake(lambda p: 1.0 / _equity_per_euro(p),
                         "You divided the wrong way round: the question asks for euros of equity "
@@ -221,6 +246,11 @@ STRATEGIC = register(Exercise(
                 Mistake(_without_data_cost,
                         "You left the prospect database out of the cost: the lever's cost is "
                         "the whole `cost_targeted` column, contacts and database together."),
+                Mistake(lambda p: _equity_per_euro(p, firm="priced"),
+                        "Your investing firm also set the strategic preset's prices (a loyalty "
+                        "discount and a dearer list price for the segments it drops), so the "
+                        "ratio mixes their effect in: switch them off with "
+                        "`loyalty_discount=0.0, unprofitable_price=1.0`."),
                 Mistake(lambda p: _equity_per_euro(p, firm="mass", column="cost_mass"),
                         "That is the return of mass marketing (`strategies.operational`); the "
                         "question is about the targeted-marketing firm."),
@@ -234,7 +264,8 @@ STRATEGIC = register(Exercise(
         StrategyQuestion(
             id="q2",
             text="Write harvest(view): invest like strategic(targeted_spend=params.targeted_spend, "
-                 "mass_spend=0) until params.harvest_day, then Actions(agents=1).",
+                 "mass_spend=0, loyalty_discount=0, unprofitable_price=1) until "
+                 "params.harvest_day, then Actions(agents=1).",
             points=2.0,
             scenario=_two_years,
             verify=_verify_harvest,
