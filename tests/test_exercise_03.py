@@ -124,7 +124,7 @@ def test_numbers_of_the_wrong_type(question, answers, runs):
 
 
 @pytest.mark.parametrize("question", ["q1", "q2", "q4", "q6"])
-def test_far_off_and_near_misses(question, answers):
+def test_far_off_and_near_misses(question, answers, params):
     right = answers[question]
     assert_hint(exercises.check(question, right * 3.7), contains="far off", hides=right)
     assert_hint(exercises.check(question, right / 5.3), contains="far off", hides=right)
@@ -132,6 +132,11 @@ def test_far_off_and_near_misses(question, answers):
         assert_hint(exercises.check(question, -right), contains="far off", hides=right)
     near = {"q1": right * 1.02, "q2": right + 0.008, "q4": right * 1.02,
             "q6": right * 1.02}[question]
+    # A near miss on the side where no named mistake lies (a set-up slip, such as a two-year
+    # run, can land 2% from the answer for some students, and then gets its own hint).
+    slips = [m.value(params) for m in exercises.EXERCISES[EXERCISE].question(question).mistakes]
+    if any(abs(v - near) < 0.03 * abs(right) for v in slips):
+        near = 2 * right - near
     assert_hint(exercises.check(question, near), contains="close", hides=right)
 
 

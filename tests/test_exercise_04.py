@@ -47,7 +47,32 @@ def listen_for(params):
 
 
 @pytest.fixture(scope="module")
-def answers(params, runs):
+def price_runs(params):
+    """Question 6's runs, as the exercise notebook makes them: one year without competitors,
+    operational CRM at the reference prices and with every list price at the student's index."""
+    one_year = Scenario.load("classroom").replace(
+        horizon_days=365, **{"competitors.waves_per_year": 0.0})
+
+    def dearer(view):
+        return strategies.operational(view).replace(
+            list_prices={segment: params.price_index for segment in view.segments})
+
+    return {name: run(one_year, strategy, seed=params.seed, transactions="none")
+            for name, strategy in (("reference", strategies.operational), ("dearer", dearer))}
+
+
+def lost(result, segments, *, day0=True):
+    """Customers of ``segments`` whose status is "lost" at the end of ``result``'s run (the
+    day-0 customers only, unless ``day0`` is False)."""
+    customers = result.customers
+    chosen = customers["segment"].isin(segments)
+    if day0:
+        chosen &= customers["channel"] == "initial"
+    return int((customers.loc[chosen, "status"] == "lost").sum())
+
+
+@pytest.fixture(scope="module")
+def answers(params, runs, price_runs):
     """The reference solution's answers, as the exercise notebook computes them."""
     return {
         "q1": round((1 - params.annual_churn) ** (params.months / 12), 3),
@@ -55,6 +80,8 @@ def answers(params, runs):
         "q3": runs["loyalty"]["profit"] - runs["operational"]["profit"],
         "q4": "b",
         "q5": listen_for(params),
+        "q6": (lost(price_runs["dearer"], [params.price_segment])
+               - lost(price_runs["reference"], [params.price_segment])),
     }
 
 
@@ -80,6 +107,8 @@ def test_parameters_are_per_student_and_avoid_the_notebook_seed():
         assert p.seed != 42
         assert 0.1 <= p.annual_churn <= 0.4 and p.months in (3, 6, 9, 15, 18, 21)
         assert p.agents in (2, 3) and 6_000 <= p.mass_spend <= 14_000
+        assert p.price_segment in ("regulars", "bargain_hunters")
+        assert p.price_index in (1.15, 1.2, 1.25, 1.3)
     assert exercises.setup(EXERCISE, student_id=None).seed == 42  # the defaults
     # grade() needs no session: alice's q1 answer is right for alice, not for bob.
     q1 = round((1 - alice.annual_churn) ** (alice.months / 12), 3)
@@ -88,8 +117,17 @@ def test_parameters_are_per_student_and_avoid_the_notebook_seed():
         assert not exercises.grade(bob, "q1", q1).correct
 
 
+def test_question_6_s_parameters_leave_the_earlier_ones_as_they_were():
+    # They are drawn after the others: a student's numbers for questions 1 to 5 are those they
+    # had before question 6 existed (alice's, pinned here).
+    alice = exercises.setup(EXERCISE, student_id="alice")
+    assert {key: alice[key] for key in ("seed", "annual_churn", "months", "agents",
+                                        "mass_spend")} == {
+        "seed": 803967, "annual_churn": 0.13, "months": 3, "agents": 2, "mass_spend": 7500.0}
+
+
 # -- right answers --------------------------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q4", "q5", "q6"])
 def test_every_check_passes_on_the_reference_answers(question, answers, capsys):
     feedback = exercises.check(question, answers[question])
     assert_correct(feedback, capsys)
@@ -106,7 +144,7 @@ def test_the_exact_unrounded_values_pass_too(params, runs, answers):
 
 
 # -- wrong answers get specific hints ------------------------------------------------------------
-@pytest.mark.parametrize("question", ["q1", "q2", "q3"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q6"])
 def test_numbers_of_the_wrong_type(question, answers):
     right = answers[question]
     assert_hint(exercises.check(question, "many"), contains="not text", hides=right)
@@ -117,12 +155,13 @@ def test_numbers_of_the_wrong_type(question, answers):
                 hides=right)
 
 
-@pytest.mark.parametrize("question", ["q1", "q2", "q3"])
+@pytest.mark.parametrize("question", ["q1", "q2", "q3", "q6"])
 def test_far_off_and_near_misses(question, answers):
     right = answers[question]
     assert_hint(exercises.check(question, right * 3.7), contains="far off", hides=right)
     assert_hint(exercises.check(question, right / 5.3), contains="far off", hides=right)
-    near = {"q1": right - 0.01, "q2": right - 0.01, "q3": right * 1.03}[question]
+    # q6: one customer fewer (two fewer or more is the value of a typical mistake here).
+    near = {"q1": right - 0.01, "q2": right - 0.01, "q3": right * 1.03, "q6": right - 1}[question]
     assert_hint(exercises.check(question, near), contains="close", hides=right)
 
 
@@ -246,3 +285,76 @@ def test_q5_accepts_any_function_that_does_the_right_thing(params):
                        retention_offers=ids)
 
     assert exercises.check("q5", with_a_loop).correct
+
+
+# -- question 6: prices and retention -------------------------------------------------------------
+def test_q6_segments_are_the_classroom_s():
+    classroom = Scenario.load("classroom")
+    assert tuple(seg.name for seg in classroom.segments) == ex04_retain.SEGMENTS
+    # The segments asked about are price-sensitive ones.
+    assert all(classroom.segment(seg).price_sensitivity >= 1 for seg in
+               ex04_retain.PRICE_SEGMENTS)
+
+
+def test_q6_the_dearer_price_loses_the_price_sensitive_first(params, price_runs, answers):
+    # What the notebook's section 8 shows, on the demo student's one-year runs: extra losses
+    # as a share of each segment's day-0 customers rise with its price sensitivity.
+    classroom = Scenario.load("classroom")
+    day0 = price_runs["reference"].customers.query("channel == 'initial'")
+    shares = {seg.price_sensitivity: (lost(price_runs["dearer"], [seg.name])
+                                      - lost(price_runs["reference"], [seg.name]))
+              / (day0["segment"] == seg.name).sum() for seg in classroom.segments}
+    assert list(dict(sorted(shares.items())).values()) == sorted(shares.values())
+    assert answers["q6"] > 0
+
+
+def test_q6_holds_for_other_students(answers):
+    # A dearer price loses some tens of the segment's day-0 customers whoever the student
+    # (alice: another segment and index than demo's), and alice's count is her own.
+    alice = exercises.setup(EXERCISE, student_id="alice")
+    demo = exercises.EXERCISES[EXERCISE].params(STUDENT)
+    assert (alice.price_segment, alice.price_index) != (demo.price_segment, demo.price_index)
+    right = exercises.EXERCISES[EXERCISE].question("q6").expected(alice)
+    assert right >= 20
+    assert exercises.grade(alice, "q6", right).correct
+    assert right != answers["q6"]
+
+
+def test_q6_names_the_mistake(params, price_runs, answers):
+    right = answers["q6"]
+    dear, reference = price_runs["dearer"], price_runs["reference"]
+    own = [params.price_segment]
+    day0 = reference.customers.query("channel == 'initial'")
+    segment_size = (day0["segment"] == params.price_segment).sum()
+    others = [seg for seg in ex04_retain.SEGMENTS if seg != params.price_segment]
+    cases = {
+        0: "as many customers",
+        -right: "other way round",
+        lost(dear, ex04_retain.SEGMENTS) - lost(reference, ex04_retain.SEGMENTS): "every segment",
+        lost(dear, own, day0=False) - lost(reference, own, day0=False): "won during the year",
+        lost(dear, own) / lost(reference, own): "ratio",
+        right / segment_size: "share",
+        100 * right / segment_size: "percentage points",
+        # Slips in the runs themselves, from the checker's cached runs.
+        ex04_retain._extra_lost(params, competitors=True): "competitors",
+        ex04_retain._extra_lost(params, seed=42): "seed 42",
+        ex04_retain._extra_lost(params, days=720): "two-year",
+        ex04_retain._extra_lost(params, own_only=True): "only your segment",
+    }
+    for seg in others:
+        cases[lost(dear, [seg]) - lost(reference, [seg])] = f"another segment, `{seg}`"
+    for wrong, hint in cases.items():
+        assert abs(wrong - right) >= 1, (wrong, hint)
+        assert_hint(exercises.check("q6", round(wrong, 3)), contains=hint, hides=right)
+
+
+def test_q6_two_slips_with_the_same_count_are_both_named():
+    # For the default parameters (seed 42, the notebook's), counting every lost customer of the
+    # segment and the run with competitors give the same number: the hint names both slips.
+    defaults = exercises.setup(EXERCISE, student_id=None)
+    every = ex04_retain._extra_lost(defaults, group="all")
+    assert every == ex04_retain._extra_lost(defaults, competitors=True)
+    feedback = exercises.check("q6", every)
+    assert_hint(feedback, contains="two slips")
+    for hint in ("won during the year", "competitors"):
+        assert hint in feedback.message

@@ -117,9 +117,10 @@ def test_posts_fade_as_their_closed_form():
     for _ in range(30):
         model._fade_posts()
     assert model.social_complaints == pytest.approx(complaints * math.exp(-30 / 20.0))
-    # Summed over every day of its life, a post is worth reach x 365 days of voice.
-    life = unit / -math.expm1(-1.0 / 20.0)
-    assert life == pytest.approx(365.0)
+    # Summed over every day of its life (weights w, w f, w f^2, ... with f the daily fade), a
+    # post is worth reach x 365 days of its author's voice.
+    fade = math.exp(-1.0 / 20.0)
+    assert model._social_unit / (1.0 - fade) == pytest.approx(365.0)
 
 
 def test_resolution_matters_more_with_social_media():

@@ -32,6 +32,10 @@ MARKETING_CHANNELS = ("mass", "targeted")
 #: Every channel that brings new customers during a run (``initial`` customers were there).
 NEW_CHANNELS = ("mass", "targeted", "referral", "partner")
 
+#: The sales channels' acquisition costs (timeline columns, EUR), counted in the ``all`` row.
+_SALES_COSTS = ("cost_reps", "cost_sfa", "cost_telemarketing", "cost_email_campaign",
+                "cost_web_shop")
+
 _FUNNEL_COLUMNS = ["cycle", "start_day", "end_day", "channel", "spend", "contacts", "acquired",
                    "conversion", "cac"]
 
@@ -112,10 +116,11 @@ def acquisition_totals(result) -> pd.DataFrame:
 
     * for ``mass``, ``targeted`` and ``marketing`` it equals :meth:`Result.summary`'s
       ``cac_mass``, ``cac_targeted`` and ``cac`` (EUR per customer won by marketing);
-    * for ``all`` it is the *blended* CAC, marketing spend over every new customer, word of
-      mouth, partners and the sales channels included (lower than ``cac`` whenever referrals
-      bring anyone; the sales channels' own costs and CAC are in
-      :func:`sim.analytics.acquisition.cac_by_channel`);
+    * for ``all`` it is the *blended* CAC, all acquisition spend (marketing and the sales
+      channels: reps, calls, e-mail campaigns, the web shop) over every new customer, word of
+      mouth and partners included (lower than ``cac`` whenever referrals bring anyone). The
+      sales channels have no row of their own here, so ``share`` sums to 1 over the rows only
+      without them; :func:`sim.analytics.acquisition.cac_by_channel` has every channel;
     * NaN for ``referral`` and ``partner`` (no marketing spend: not a cost per customer).
 
     Parameters
@@ -141,10 +146,13 @@ def acquisition_totals(result) -> pd.DataFrame:
     table.loc["marketing"] = [table.loc[list(MARKETING_CHANNELS), "spend"].sum(),
                               table.loc[list(MARKETING_CHANNELS), "contacts"].sum(),
                               table.loc[list(MARKETING_CHANNELS), "acquired"].sum()]
-    # Every new customer, those of the sales channels (sim.analytics.acquisition) included.
+    # Every new customer, and every acquisition cost: the sales channels' (reps, calls, e-mail
+    # campaigns, web shop; by channel in sim.analytics.acquisition) are in this row only.
     tl = result.timeline
     won = [c for c in tl.columns if c.startswith("acquired_") and c != "acquired_initial"]
-    table.loc["all"] = [table.loc["marketing", "spend"], math.nan, tl[won].to_numpy().sum()]
+    sales = [c for c in _SALES_COSTS if c in tl]
+    table.loc["all"] = [table.loc["marketing", "spend"] + tl[sales].to_numpy().sum(), math.nan,
+                        tl[won].to_numpy().sum()]
     table["acquired"] = table["acquired"].astype(np.int64)
     total = table.loc["all", "acquired"]
     table["share"] = ratio(table["acquired"], np.full(len(table), total))

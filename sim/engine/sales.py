@@ -95,13 +95,16 @@ class Selling:
     def _init_sales(self) -> None:
         s = self.sc.sales
         self._selling = False  # a sales channel is in use, or reps' orders wait to be booked
-        self._sales_rng: np.random.Generator | None = None  # made on first use
+        # One generator per channel, made on first use: turning one channel on or off never
+        # shifts another's draws (DESIGN section 6).
+        self._sales_rng: dict[int, np.random.Generator] = {}
         self._visit_rand = None
         self._opt_in: np.ndarray | None = None
         self._bounds = territory_bounds(self.sc.market_size, s.territories)
         self._rep_orders: list[int] = []  # people won by visits, booked the next morning
         self._visits: list[tuple] = []  # the visit log, one tuple a visit (VISIT_COLUMNS)
-        self._sales_carry = {TELEMARKETING: 0.0, EMAIL: 0.0}
+        self._sales_start = 0  # first day of the cycle the calls and e-mails are paced over
+        self._emails_planned = 0
         self._rep_split = np.zeros(s.territories, dtype=np.int64)
         self._rep_res: list[simpy.Resource | None] = []
         self._rep_free: list[list[int]] = []
@@ -118,9 +121,12 @@ class Selling:
         if not used:
             self._rep_split[:] = 0
             return
-        if self._sales_rng is None:
-            self._sales_rng = self.streams.numpy("sales")
+        if not self._sales_rng:
+            main = self.streams.numpy("sales")
+            self._sales_rng = {TELEMARKETING: main, EMAIL: self._sales_child(3),
+                               WEB: self._sales_child(4), REP: self._sales_child(5)}
             self._visit_rand = self.streams.scalar("sales")
+        self._sales_start = day
         names = self.sc.segment_names
         chosen = actions.target_segments or names
         codes = np.array([names.index(x) for x in chosen], dtype=np.int64)
@@ -135,7 +141,7 @@ class Selling:
             self._email_pool = pool
             open_ = int(np.count_nonzero(market.status[pool] == PROSPECT))
             # At most one e-mail a cycle to each opted-in prospect: more would only annoy.
-            self._emails_per_day = min(actions.email_campaign, open_) / self.sc.cycle_days
+            self._emails_planned = min(actions.email_campaign, open_)
         reps = actions.sales_reps
         split = (np.array(actions.rep_territories, dtype=np.int64) if actions.rep_territories
                  else reps // s.territories + (np.arange(s.territories) < reps % s.territories))
@@ -154,8 +160,9 @@ class Selling:
 
     def _rank_segments(self, codes: np.ndarray, day: int) -> np.ndarray:
         """Segment codes ``codes`` from the most to the least valuable by the firm's records:
-        margin per customer-day since the start of the run (segments without customers last,
-        ties in the scenario's order)."""
+        margin per customer-day since the start of the run (segments without customers last).
+        Ties, such as every segment before the firm has any record, are broken at random: the
+        order the scenario lists its segments in is no knowledge the firm has."""
         c = self.cust
         self.ledger.settle(c)
         seg = c.col("segment")
@@ -168,14 +175,19 @@ class Selling:
         days = np.bincount(seg, weights=exposure, minlength=k)
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.where(days > 0, margin / np.where(days > 0, days, 1.0), -np.inf)
-        return codes[np.argsort(-value[codes], kind="stable")]
+        tiebreak = self._sales_rng[REP].permutation(codes.size)
+        return codes[np.lexsort((tiebreak, -value[codes]))]
+
+    def _sales_child(self, j: int) -> np.random.Generator:
+        """Generator ``j`` of the ``sales`` stream's children (1: visits, 2: e-mail opt-in)."""
+        seq = np.random.SeedSequence(self.seed, spawn_key=(STREAMS.index("sales"), j))
+        return np.random.Generator(np.random.PCG64(seq))
 
     def _opted_in(self) -> np.ndarray:
         """Who agreed to receive e-mail: a fixed trait of each person, drawn on first use from a
         child of the ``sales`` stream of its own, so it is the same under every strategy."""
         if self._opt_in is None:
-            seq = np.random.SeedSequence(self.seed, spawn_key=(STREAMS.index("sales"), 2))
-            rng = np.random.Generator(np.random.PCG64(seq))
+            rng = self._sales_child(2)
             self._opt_in = rng.random(self.sc.market_size) < self.sc.sales.email_opt_in
         return self._opt_in
 
@@ -187,22 +199,22 @@ class Selling:
         if self._rep_orders:
             new.append((np.array(self._rep_orders, dtype=np.int64), REP))
             self._rep_orders = []
-        act, s, rng = self.actions, self.sc.sales, self._sales_rng
-        per_day = 1.0 / self.sc.cycle_days
+        act, s = self.actions, self.sc.sales
         if act.telemarketing_calls > 0:
             avail = int(self.prospects_by_seg[self._sales_segs].sum())
-            n = min(self._sales_contacts(TELEMARKETING, act.telemarketing_calls * per_day), avail)
+            n = min(self._sales_contacts(act.telemarketing_calls, day), avail)
             self.ledger.add("telemarketing_calls", n)
             self.ledger.add("cost_telemarketing", n * s.telemarketing_cost_per_call)
             self._convert(n, s.telemarketing_conversion * detract, self._call_pool,
                           TELEMARKETING, new)
         if act.email_campaign > 0:
-            n = self._sales_contacts(EMAIL, self._emails_per_day)
+            n = self._sales_contacts(self._emails_planned, day)
             self.ledger.add("emails_sent", n)
             self.ledger.add("cost_email_campaign", n * s.email_cost_per_message)
             self._convert(n, s.email_conversion * detract, self._email_pool, EMAIL, new)
         if act.web_shop and s.web_shop_adoption > 0:
             left = int(self.prospects_by_seg.sum()) - sum(w.size for w, _ in new)
+            rng = self._sales_rng[WEB]
             k = int(rng.binomial(max(left, 0), -math.expm1(-s.web_shop_adoption / 365.0)))
             if k:
                 won = self._sample_prospects(None, k, rng)
@@ -214,12 +226,12 @@ class Selling:
             act.sales_reps > 0 or act.telemarketing_calls > 0 or act.email_campaign > 0
             or act.web_shop)
 
-    def _sales_contacts(self, channel: int, expected: float) -> int:
-        """Whole contacts today for ``expected`` a day (remainders carry over)."""
-        total = self._sales_carry[channel] + expected
-        n = int(total)
-        self._sales_carry[channel] = total - n
-        return n
+    def _sales_contacts(self, planned: int, day: int) -> int:
+        """Today's share of ``planned`` contacts a cycle, spread evenly in whole contacts: day
+        ``i`` of the cycle makes ``floor((i + 1) n / L) - floor(i n / L)``, so a full cycle
+        makes exactly ``n`` and nothing carries into the next."""
+        i, length = day - self._sales_start, self.sc.cycle_days
+        return (i + 1) * planned // length - i * planned // length
 
     def _convert(self, n: int, conversion: float, pool: np.ndarray | None, channel: int,
                  new: list) -> None:
@@ -228,7 +240,7 @@ class Selling:
         :meth:`Acquisition._acquire`: only the would-be converts are drawn."""
         if n <= 0:
             return
-        rng, market = self._sales_rng, self.market
+        rng, market = self._sales_rng[channel], self.market
         k = int(rng.binomial(n, min(1.0, conversion * self.max_response)))
         if not k:
             return
@@ -267,7 +279,7 @@ class Selling:
             groups = [np.flatnonzero(ok & (seg == k)) for k in self._rep_order]
         for g in groups:
             if g.size:
-                yield from (lo + g[self._sales_rng.permutation(g.size)]).tolist()
+                yield from (lo + g[self._sales_rng[REP].permutation(g.size)]).tolist()
 
     def _visit(self, plan: _RepDay):
         """One visit: wait for a free rep of the territory, take the next prospect on the list,
@@ -293,8 +305,10 @@ class Selling:
             yield env.timeout(hours / HOURS_PER_DAY)
             seg = int(self.market.segment[person])
             p = s.visit_conversion * self.seg_response[seg] * plan.detract
-            # Another channel may have won the prospect since the list was made.
-            won = self.market.status[person] == PROSPECT and self._visit_rand.random() < p
+            # Another channel may have won the prospect since the list was made. The draw is
+            # made either way, so the visits that follow see the same numbers.
+            u = self._visit_rand.random()
+            won = self.market.status[person] == PROSPECT and u < p
             if won:
                 self.market.status[person] = ACTIVE  # taken until booked tomorrow
                 self._rep_orders.append(person)

@@ -1,13 +1,17 @@
 """Exercise 04, retain customers: survival from a churn rate, the waste of retention offers,
-the loyalty trap, why retention rises with tenure, and a strategy that listens to complaints.
+the loyalty trap, why retention rises with tenure, a strategy that listens to complaints, and
+the customers a dearer list price loses.
 
 Goes with ``notebooks/04_retain.ipynb``; the runs are those of the notebook (the classroom
-market for 720 days, 24 CRM cycles) with the student's seed.
+market for 720 days, 24 CRM cycles) with the student's seed, except question 6's: one year
+without competitors, as in the notebook's section 8 but shorter.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 from types import MappingProxyType
 
 import numpy as np
@@ -27,6 +31,16 @@ HORIZON = 720
 _FULL = 1095
 _PRESETS = {"analytical": analytical, "operational": operational, "loyalty": loyalty}
 _MINUTES_PER_DAY = 24 * 60
+#: Question 6's horizon: one year, so that its two runs take a second between them.
+PRICE_DAYS = 365
+#: The classroom market's segments, in the scenario's order (a test checks them).
+SEGMENTS = ("high_value", "regulars", "bargain_hunters", "high_maintenance")
+#: Segments question 6 may ask about: price-sensitive ones with enough day-0 customers that a
+#: dearer price loses some tens of them in one year whatever the seed (high_maintenance, the
+#: other sensitive one, has too few: its count can come out near zero).
+PRICE_SEGMENTS = ("regulars", "bargain_hunters")
+#: List price indices of question 6 (1 = the reference prices).
+PRICE_INDICES = (1.15, 1.2, 1.25, 1.3)
 
 
 # -- parameters and runs --------------------------------------------------------------------------
@@ -41,6 +55,9 @@ def _params_04(draws: ParamDraws) -> dict:
         "months": draws.choice((3, 6, 9, 15, 18, 21)),
         "agents": draws.integer(2, 3),
         "mass_spend": float(draws.integer(6_000, 14_000, 500)),
+        # Question 6's, drawn after the others so that no student's earlier numbers change.
+        "price_segment": draws.choice(PRICE_SEGMENTS),
+        "price_index": draws.choice(PRICE_INDICES),
     }
 
 
@@ -65,6 +82,103 @@ def _loyalty_gap(params: Params, key: str = "profit", *, seed: int | None = None
                  horizon: int = HORIZON) -> float:
     return (_kpi(params, "loyalty", key, seed=seed, horizon=horizon)
             - _kpi(params, "operational", key, seed=seed, horizon=horizon))
+
+
+def _priced(price_index: float, only: str | None):
+    """Operational CRM with the list price index ``price_index`` for every segment, or for the
+    segment ``only`` alone; the preset itself at index 1."""
+    if price_index == 1.0:
+        return operational
+
+    def priced(view):
+        segments = view.segments if only is None else (only,)
+        return operational(view).replace(list_prices=dict.fromkeys(segments, price_index))
+
+    priced.reads_customers = False  # like operational, it decides from the KPIs alone
+    return priced
+
+
+@functools.lru_cache(maxsize=16)
+def _lost(seed: int, price_index: float, only: str | None = None, *, days: int = PRICE_DAYS,
+          competitors: bool = False) -> MappingProxyType:
+    """Customers lost by the end of one classroom run of operational CRM at a list price index.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the run.
+    price_index : float
+        List price index (1 = the reference prices) of every segment, or of ``only``.
+    only : str, optional
+        The one segment whose price is raised; the others stay at the reference.
+    days : int
+        Horizon of the run, days.
+    competitors : bool
+        Keep the scenario's competitor waves (question 6 switches them off).
+
+    Returns
+    -------
+    MappingProxyType
+        ``["initial"][segment]``: day-0 customers of ``segment`` lost (status "lost" at the
+        end); ``["all"][segment]``: all its customers lost, those won during the run too;
+        ``["customers"][segment]``: its day-0 customers.
+    """
+    scenario = _scenario("classroom").replace(horizon_days=days)
+    if not competitors:
+        scenario = scenario.replace(**{"competitors.waves_per_year": 0.0})
+    result = run(scenario, _priced(price_index, only), seed=seed, transactions="none")
+    customers = result.customers
+    day0 = customers["channel"] == "initial"
+    lost = customers["status"] == "lost"
+
+    def by_segment(mask) -> MappingProxyType:
+        counts = customers.loc[mask, "segment"].astype(str).value_counts()
+        return MappingProxyType({seg: int(counts.get(seg, 0)) for seg in SEGMENTS})
+
+    return MappingProxyType({"initial": by_segment(day0 & lost), "all": by_segment(lost),
+                             "customers": by_segment(day0)})
+
+
+def _extra_lost(params: Params, segments: tuple[str, ...] | None = None, *,
+                group: str = "initial", seed: int | None = None, days: int = PRICE_DAYS,
+                competitors: bool = False, own_only: bool = False) -> float:
+    """Customers of ``segments`` (default: ``params.price_segment``) lost in the dearer run
+    minus those lost at the reference prices (question 6; the other arguments make the
+    runs and counts of typical mistakes)."""
+    seed = params.seed if seed is None else seed
+    segments = (params.price_segment,) if segments is None else segments
+    only = params.price_segment if own_only else None
+    dear = _lost(seed, params.price_index, only, days=days, competitors=competitors)[group]
+    base = _lost(seed, 1.0, days=days, competitors=competitors)[group]
+    return float(sum(dear[seg] - base[seg] for seg in segments))
+
+
+def _lost_ratio(params: Params) -> float:
+    """Day-0 customers of the segment lost in the dearer run over those lost at reference."""
+    dear = _lost(params.seed, params.price_index)["initial"][params.price_segment]
+    return dear / _lost(params.seed, 1.0)["initial"][params.price_segment]
+
+
+def _share_gap(params: Params) -> float:
+    """The extra losses as a share of the segment's day-0 customers (fraction)."""
+    return _extra_lost(params) / _lost(params.seed, 1.0)["customers"][params.price_segment]
+
+
+def _one_of_two(first: Mistake, second: Mistake) -> Mistake:
+    """One hint naming two mistakes, for parameters under which both give the same count (NaN
+    otherwise, so the check skips it): counts coincide by chance, and a student who made one
+    slip must not be told only about the other."""
+    def value(params: Params) -> float:
+        a, b = float(first.value(params)), float(second.value(params))
+        return a if a == b else math.nan
+
+    return Mistake(value, f"Two slips give this number here. (1) {first.hint} (2) {second.hint}")
+
+
+def _count_slips(*mistakes: Mistake) -> tuple[Mistake, ...]:
+    """``mistakes`` (whole counts), each pair first as one hint naming both."""
+    pairs = (_one_of_two(a, b) for a, b in itertools.combinations(mistakes, 2))
+    return (*pairs, *mistakes)
 
 
 _SEED_HINT = ("That is the value for seed 42, the notebook's seed: run with your own seed, "
@@ -152,10 +266,10 @@ def _verify_04_strategy(result, params: Params) -> str | None:
 # -- the exercise ---------------------------------------------------------------------------------
 RETAIN = register(Exercise(
     name="04_retain",
-    title="Retain customers: hazards, retention offers, loyalty and complaints",
+    title="Retain customers: hazards, retention offers, loyalty, complaints and prices",
     make_params=_params_04,
     defaults={"seed": 42, "annual_churn": 0.25, "months": 6, "agents": 2,
-              "mass_spend": 10_000.0},
+              "mass_spend": 10_000.0, "price_segment": "bargain_hunters", "price_index": 1.2},
     questions=(
         NumberQuestion(
             id="q1",
@@ -279,6 +393,71 @@ RETAIN = register(Exercise(
             verify=_verify_04_strategy,
             praise=("Your strategy listened to complaints for a year: every customer left with "
                     "an unresolved issue got one offer."),
+        ),
+        NumberQuestion(
+            id="q6",
+            text="Day-0 customers of params.price_segment lost within one year at every "
+                 "segment's list price index params.price_index, minus those lost at the "
+                 "reference prices (operational CRM, no competitors; customers).",
+            compute=_extra_lost,
+            abs_tol=0.5,  # a count: the exact number of customers
+            near=0.05,
+            near_hint=("Close: in both runs count the day-0 customers (`channel == "
+                       "\"initial\"`) of `params.price_segment` whose `status` is \"lost\" at "
+                       "the end of the year, and subtract the reference run's count from the "
+                       "dearer run's."),
+            hint=("Run one year of the classroom market without competitors twice with "
+                  "`seed=params.seed`: with `strategies.operational`, and with "
+                  "`strategies.operational(view).replace(list_prices=...)` setting every "
+                  "segment's index to `params.price_index`. In each run's `customers` table "
+                  "count the day-0 customers of your segment who were lost, and subtract."),
+            mistakes=(
+                # Within the tolerance of zero customers: a share of the segment is too.
+                Mistake(lambda p: 0.0,
+                        "That is no customer at all. If your two runs lose exactly as many "
+                        "customers, check that the dearer run really returns the plan with "
+                        "`list_prices` (`.replace` makes a new `Actions`) and that you ran the "
+                        "dearer strategy, not operational twice; if it is a share of the "
+                        "segment's customers, give the number of customers instead."),
+                *_count_slips(
+                    Mistake(lambda p: -_extra_lost(p),
+                            "You subtracted the other way round, or counted the customers who "
+                            "stayed: the question asks how many more are lost at the dearer "
+                            "price."),
+                    *(Mistake(lambda p, seg=seg: _extra_lost(p, (seg,)),
+                              f"That is the number for another segment, `{seg}`; the "
+                              "question asks about `params.price_segment`.")
+                      for seg in SEGMENTS),
+                    Mistake(lambda p: _extra_lost(p, SEGMENTS),
+                            "You counted the day-0 customers of every segment; the question "
+                            "asks about one, `params.price_segment`."),
+                    Mistake(lambda p: _extra_lost(p, group="all"),
+                            "You counted all the segment's lost customers, those won during "
+                            "the year too; follow the day-0 customers (`channel == "
+                            "\"initial\"`), the same people in both runs."),
+                    Mistake(lambda p: _extra_lost(p, competitors=True),
+                            "That is the number with competitors in the market: switch their "
+                            "waves off (`\"competitors.waves_per_year\": 0.0`, as in the "
+                            "notebook) so that only the prices differ between the runs."),
+                    Mistake(lambda p: _extra_lost(p, seed=42), _SEED_HINT),
+                    Mistake(lambda p: _extra_lost(p, days=HORIZON),
+                            "That is the number of a two-year run, the horizon of questions 2 "
+                            "and 3: this question runs one year, `horizon_days=365`."),
+                    Mistake(lambda p: _extra_lost(p, own_only=True),
+                            "You raised only your segment's list price; the question raises "
+                            "every segment's to `params.price_index`, as the notebook does."),
+                ),
+                Mistake(_lost_ratio,
+                        "That is a ratio of the two runs' losses; the question asks how many "
+                        "more customers are lost (a difference).", rel_tol=0.01),
+                Mistake(lambda p: 100 * _share_gap(p),
+                        "That is the change in the share of the segment's day-0 customers "
+                        "lost, in percentage points; the question asks for a number of "
+                        "customers.", rel_tol=0.01),
+            ),
+            praise=("A dearer price multiplies each customer's hazard by `1 + k s (p - 1)`: the "
+                    "more price-sensitive the segment, the more it loses. Compare the two "
+                    "runs' profits too: losing customers and earning more can go together."),
         ),
     ),
 ))

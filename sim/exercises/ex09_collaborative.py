@@ -1,11 +1,14 @@
-"""Exercise 09, collaborative CRM: recontacts, offer fit, partner customers, a sharing rule.
+"""Exercise 09, collaborative CRM: recontacts, offer fit, partner customers, a sharing rule,
+one customer view across channels.
 
 Goes with ``notebooks/09_collaborative.ipynb``. Questions: contacts per issue in a year of a
 fixed two-agent service centre at the student's first-contact resolution (q1); how much sharing
 raises the acceptance of cross-sell offers at the student's ``fit_boost`` (q2); the customers
 partners bring at the student's ``partner_referrals`` (q3); which step is collaborative CRM
-(q4); and a strategy that shares and cross-sells only to customers without an unresolved
-complaint, most frequent buyers first (q5).
+(q4); a strategy that shares and cross-sells only to customers without an unresolved
+complaint, most frequent buyers first (q5); and how many escalations from web self-service and
+e-mail to the call centre channel integration saves in a year at the student's
+``integration_fcr_boost`` (q6, notebook section 6).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from .questions import ChoiceQuestion, Mistake, NumberQuestion, StrategyQuestion
 from .registry import Exercise, register
 from .runs import _scenario
 
-__all__ = ["COLLABORATIVE", "MASS_SPEND", "acceptance_rate", "contacts_per_issue"]
+__all__ = ["COLLABORATIVE", "MASS_SPEND", "acceptance_rate", "contacts_per_issue", "escalations"]
 
 YEAR = 365  # days: the horizon of every run of this exercise
 MASS_SPEND = 12_000.0  # EUR a cycle: the fixed centre's and q5's mass marketing
@@ -47,6 +50,12 @@ def acceptance_rate(result) -> float:
     return float(contacts["accepted"].astype(bool).mean())
 
 
+def escalations(result) -> int:
+    """Web self-service and e-mail contacts of a run that escalated to a call (count); the same
+    as ``by_channel(result)["escalated"].sum()`` and the timeline's ``escalations``."""
+    return int(result.channel_contacts["escalated"].astype(bool).sum())
+
+
 def _fixed_centre(view) -> Actions:
     """The notebook's fixed service centre: two agents, EUR 12,000 of mass marketing."""
     return Actions(mass_spend=MASS_SPEND, agents=AGENTS)
@@ -58,6 +67,16 @@ def _sharing_off(view) -> Actions:
 
 
 _sharing_off.__name__ = "sharing off"
+
+
+def _separate_channels(view) -> Actions:
+    """q6's fixed plan: the fixed centre with web self-service and e-mail open, not integrated."""
+    return Actions(mass_spend=MASS_SPEND, agents=AGENTS, self_service=True, email_service=True)
+
+
+def _integrated_channels(view) -> Actions:
+    """q6's fixed plan with the channels integrated (one customer view behind every channel)."""
+    return _separate_channels(view).replace(channel_integration=True)
 
 
 # -- shared runs ----------------------------------------------------------------------------------
@@ -78,14 +97,17 @@ def _sharing_market(params: Params) -> Scenario:
                     "collaboration.partner_referrals": params.partner_referrals})
 
 
-@functools.lru_cache(maxsize=16)
+# Room for every run the checks and their hints may ask for (at most about 20, some 2 MB each),
+# so that the score cell of the notebook finds them all again.
+@functools.lru_cache(maxsize=32)
 def _run(scenario: Scenario, strategy, seed: int):
     """One run, cached: checks and their hints reuse the same few runs."""
     return run(scenario, strategy, seed=seed, transactions="none")
 
 
 _STRATEGIES = {"fixed": _fixed_centre, "operational": operational,
-               "collaborative": collaborative, "sharing off": _sharing_off}
+               "collaborative": collaborative, "sharing off": _sharing_off,
+               "separate": _separate_channels, "integrated": _integrated_channels}
 
 
 def _centre(params: Params, *, fcr: float | None = None, seed: int | None = None,
@@ -118,18 +140,67 @@ def _partners(params: Params) -> int:
     return _channel(params, "partner")
 
 
+def _default_boost() -> float:
+    """The classroom's own integration boost (what a student who forgot to set it runs)."""
+    return _scenario("classroom").channels.integration_fcr_boost
+
+
+def _desk(params: Params, integrated: bool, *, boost: float | None = None,
+          seed: int | None = None, horizon_days: int = YEAR):
+    """A year (or ``horizon_days``) of q6's plan, channels separate or integrated, at the
+    student's ``integration_fcr_boost`` (or ``boost``)."""
+    if not integrated:
+        # The boost acts only where the channels are integrated: a run with separate channels
+        # is the same at every boost, so it is run once, at the student's.
+        boost = None
+    boost = params.integration_fcr_boost if boost is None else boost
+    scenario = _variant(horizon_days, (("channels.integration_fcr_boost", boost),))
+    return _run(scenario, _STRATEGIES["integrated" if integrated else "separate"],
+                params.seed if seed is None else seed)
+
+
+def _unresolved_online(result) -> int:
+    return int((~result.channel_contacts["resolved"].astype(bool)).sum())
+
+
+def _web_escalations(result) -> int:
+    cc = result.channel_contacts
+    return int(cc.loc[cc["channel"] == "web", "escalated"].astype(bool).sum())
+
+
+def _calls(result) -> int:
+    return int(result.summary()["contacts"])
+
+
+def _saved(params: Params, measure: Callable = escalations, **how) -> float:
+    """``measure`` of the run with separate channels minus that of the integrated run."""
+    return float(measure(_desk(params, False, **how)) - measure(_desk(params, True, **how)))
+
+
+def _escalations_saved(params: Params) -> float:
+    return _saved(params)
+
+
+def _saved_share(params: Params) -> float:
+    """The escalations saved as a share of those without integration (a fraction)."""
+    return 1 - escalations(_desk(params, True)) / escalations(_desk(params, False))
+
+
 # -- parameters -----------------------------------------------------------------------------------
 def _params_09(draws: ParamDraws) -> dict:
     seed = draws.integer(100, 999_999)
     if seed == 42:  # 42 is the notebooks' seed: a student must not get it by chance
         seed = 43
-    # The scenario's defaults (fcr 0.65, fit_boost 0.3, 30 partner customers) are left out, so
-    # that a student who forgot to set a parameter can be told so.
+    # The scenario's defaults (fcr 0.65, fit_boost 0.3, 30 partner customers, integration boost
+    # 0.1) are left out, so that a student who forgot to set a parameter can be told so.
     return {"seed": seed,
             "fcr": draws.choice((0.55, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)),
             "fit_boost": draws.choice((0.1, 0.15, 0.2, 0.25, 0.35, 0.4, 0.45, 0.5)),
             "partner_referrals": float(draws.choice((15, 20, 25, 35, 40, 45, 50, 60))),
-            "n_contacts": draws.integer(500, 1_500, 100)}
+            "n_contacts": draws.integer(500, 1_500, 100),
+            # Drawn last, so that the parameters drawn before it stay what students already
+            # have; the scenario's 0.1 is left out, as above.
+            "integration_fcr_boost": draws.choice((0.15, 0.2, 0.25, 0.3))}
 
 
 _SEED_HINT = ("That is the value for seed 42, the notebooks' seed: run with your own seed, "
@@ -233,10 +304,10 @@ def _one_year(params: Params) -> Scenario:
 
 COLLABORATIVE = register(Exercise(
     name="09_collaborative",
-    title="Collaborative CRM: recontacts, offer fit, partners and a sharing rule",
+    title="Collaborative CRM: recontacts, offer fit, partners, a sharing rule and one view",
     make_params=_params_09,
     defaults={"seed": 42, "fcr": 0.75, "fit_boost": 0.5, "partner_referrals": 50.0,
-              "n_contacts": 1_000},
+              "n_contacts": 1_000, "integration_fcr_boost": 0.2},
     questions=(
         NumberQuestion(
             id="q1",
@@ -386,6 +457,62 @@ COLLABORATIVE = register(Exercise(
             verify=_verify_09_strategy,
             praise=("Your sales team used what the service centre knows: no offers to customers "
                     "with an open complaint."),
+        ),
+        NumberQuestion(
+            id="q6",
+            text="Escalations to the call centre that channel integration saves: web and e-mail "
+                 "contacts escalated in one year with separate channels minus with integrated "
+                 "ones, 2 agents, EUR 12,000 of mass marketing, self-service and e-mail open, "
+                 "channels.integration_fcr_boost = params.integration_fcr_boost (a count).",
+            compute=_escalations_saved,
+            abs_tol=0.5,
+            near=0.05,
+            near_hint=("Close, but this count should match exactly: in each run count the web "
+                       "and e-mail contacts that escalated (`by_channel(result)[\"escalated\"]"
+                       ".sum()`), with your seed, and subtract."),
+            hint=("Run one year of the classroom market with `channels.integration_fcr_boost` "
+                  "= `params.integration_fcr_boost` and `seed=params.seed` twice: with "
+                  "`Actions(mass_spend=12_000, agents=2, self_service=True, "
+                  "email_service=True)`, and with the same plan and `channel_integration=True`. "
+                  "In each run add up the `escalated` column of `by_channel(result)` (web and "
+                  "e-mail), then subtract the integrated run's count from the separate one's."),
+            mistakes=_told_apart(
+                _escalations_saved, 0.5, 1,
+                Mistake(lambda p: -_escalations_saved(p),
+                        "Check the order of the subtraction: the question asks how many "
+                        "escalations integration *saves*, those with separate channels minus "
+                        "those with integrated ones."),
+                Mistake(lambda p: _saved(p, _calls),
+                        "That is how many fewer calls the centre took, recontacts included. "
+                        "The question asks only about the online contacts that ended in a call: "
+                        "the `escalated` column of `by_channel(result)`."),
+                Mistake(lambda p: 100 * _saved_share(p),
+                        "That is the share of the escalations saved, in percent; the question "
+                        "asks for their number.", rel_tol=0.01),
+                Mistake(lambda p: _saved_share(p),
+                        "That is the fraction of the escalations that integration saves; the "
+                        "question asks for their number.", rel_tol=0.01),
+                Mistake(lambda p: _saved(p, _web_escalations),
+                        "You counted only the escalations from web self-service: unresolved "
+                        "e-mails escalate too. Add up both online channels."),
+                Mistake(lambda p: _saved(p, _unresolved_online),
+                        "That is how many fewer online contacts went unresolved. Not every one "
+                        "of them becomes a call (`channels.escalation_prob`): count the contacts "
+                        "that escalated."),
+                Mistake(lambda p: escalations(_desk(p, False)),
+                        "That is how many contacts escalated with separate channels; subtract "
+                        "those that escalated with integrated channels."),
+                Mistake(lambda p: (escalations(_desk(p, False))
+                                   - escalations(_desk(p, True, boost=_default_boost()))),
+                        "That is the value at the classroom's default integration boost: set "
+                        "`\"channels.integration_fcr_boost\": params.integration_fcr_boost` with "
+                        "`Scenario.replace`."),
+                Mistake(lambda p: _saved(p, seed=42), _SEED_HINT),
+                Mistake(lambda p: _saved(p, horizon_days=1095), _HORIZON_HINT),
+            ),
+            praise=("One customer view lets every channel resolve more at the first contact, so "
+                    "fewer customers who tried the web or e-mail end up calling. It pays where "
+                    "the calls saved add up to agents (notebook section 6)."),
         ),
     ),
 ))
