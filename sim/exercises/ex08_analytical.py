@@ -4,8 +4,6 @@ retention offers buys per euro, and a targeting rule of one's own."""
 from __future__ import annotations
 
 import functools
-import math
-from collections.abc import Callable
 from types import MappingProxyType
 
 import numpy as np
@@ -17,7 +15,7 @@ from ..engine import run
 from ..scenario import Scenario
 from ..strategies import analytical, operational
 from .feedback import ParamDraws, Params
-from .questions import ChoiceQuestion, Mistake, NumberQuestion, StrategyQuestion
+from .questions import ChoiceQuestion, Mistake, NumberQuestion, StrategyQuestion, told_apart
 from .registry import Exercise, register
 from .runs import _scenario
 
@@ -137,29 +135,6 @@ _SEED_HINT = ("That is the value for seed 42, the notebooks' seed: run with your
               "`seed=params.seed`.")
 
 
-def _told_apart(right: Callable[[Params], float], abs_tol: float, step: float,
-                *mistakes: Mistake) -> tuple[Mistake, ...]:
-    """``mistakes``, each offered only where it is told apart from the right answer.
-
-    Several typical mistakes (another seed, the mean of the cycles' lifts instead of the pooled
-    lift) give a number that can come arbitrarily close to the right one for some parameters.
-    Such a mistake is named only if its value is more than ``2 * abs_tol + step`` (plus its own
-    relative tolerance) from the right answer: then the answers accepted as right and those
-    taken for the mistake stay apart even after rounding to the asked ``step``; closer, a wrong
-    answer gets the question's "close" hint instead of a mistake it may not have made."""
-    gap = 2 * abs_tol + step
-
-    def offered(mistake: Mistake) -> Mistake:
-        def value(params: Params) -> float:
-            wrong = float(mistake.value(params))
-            apart = abs(wrong - float(right(params))) > gap + mistake.rel_tol * abs(wrong)
-            return wrong if apart else math.nan  # NaN: the checker skips the mistake
-
-        return Mistake(value, mistake.hint, mistake.rel_tol)
-
-    return tuple(offered(m) for m in mistakes)
-
-
 # -- question 5: a targeting rule with a churn tracker -------------------------------------------
 def _replay(result) -> pd.DataFrame:
     """The churn scores a default ``ChurnTracker`` gave in ``result``'s run, recomputed.
@@ -250,7 +225,7 @@ ANALYTICAL = register(Exercise(
                   "`rfm.rfm_analysis(result.transactions, 364)`, keep the customers active on "
                   "day 364, sum each one's revenue after day 364, and divide the champions' sum "
                   "by the sum over all of them."),
-            mistakes=_told_apart(
+            mistakes=told_apart(
                 _rfm_share, 0.0015, 0.001,
                 Mistake(lambda p: 100 * _rfm_share(p),
                         "Give a fraction between 0 and 1, not a percentage.", rel_tol=0.01),
@@ -280,7 +255,7 @@ ANALYTICAL = register(Exercise(
             hint=("Label the scores with `evaluation.label_churn(result, scores)`, keep the "
                   "rows with `fitted` True and a known `label`, and compute "
                   "`evaluation.lift(labels, scores, 0.1)` on them all at once."),
-            mistakes=_told_apart(
+            mistakes=told_apart(
                 _lift, 0.006, 0.01,
                 Mistake(lambda p: _lift(p, fitted_only=False),
                         "You kept the scores of cycle 0 too, when the tracker had no model yet "
@@ -313,7 +288,7 @@ ANALYTICAL = register(Exercise(
                   "offer_budget=params.offer_budget)` and your seed. Among the retention rows "
                   "of `result.campaigns`, count those `accepted` and `would_have_left`, divide "
                   "by the sum of `cost` of all retention offers, and multiply by 1,000."),
-            mistakes=_told_apart(
+            mistakes=told_apart(
                 _reached, 0.006, 0.01,
                 Mistake(lambda p: _reached(p, target="random"),
                         "That is the random campaign; the question asks about offers aimed by "

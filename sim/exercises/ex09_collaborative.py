@@ -14,7 +14,6 @@ e-mail to the call centre channel integration saves in a year at the student's
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -25,7 +24,7 @@ from ..engine import run
 from ..scenario import Scenario
 from ..strategies import collaborative, operational
 from .feedback import ParamDraws, Params
-from .questions import ChoiceQuestion, Mistake, NumberQuestion, StrategyQuestion
+from .questions import ChoiceQuestion, Mistake, NumberQuestion, StrategyQuestion, told_apart
 from .registry import Exercise, register
 from .runs import _scenario
 
@@ -209,30 +208,6 @@ _HORIZON_HINT = ("That is the value for the scenario's full three years: this qu
                  "year, `.replace(horizon_days=365)`.")
 
 
-def _told_apart(right: Callable[[Params], float], abs_tol: float, step: float,
-                *mistakes: Mistake) -> tuple[Mistake, ...]:
-    """``mistakes``, each offered only where it is told apart from the right answer.
-
-    Several typical mistakes (another seed, three years instead of one, the formula, the
-    scenario's default) give a number that can come arbitrarily close to the right one, or equal
-    it, for some parameters. Such a mistake is named only if its value is more than
-    ``2 * abs_tol + step`` (plus its own relative tolerance) from the right answer: then the
-    answers accepted as right and those taken for the mistake stay apart even after rounding to
-    the asked ``step``; closer, a wrong answer gets the question's "close" hint instead of a
-    mistake it may not have made."""
-    gap = 2 * abs_tol + step
-
-    def offered(mistake: Mistake) -> Mistake:
-        def value(params: Params) -> float:
-            wrong = float(mistake.value(params))
-            apart = abs(wrong - float(right(params))) > gap + mistake.rel_tol * abs(wrong)
-            return wrong if apart else math.nan  # NaN: the checker skips the mistake
-
-        return Mistake(value, mistake.hint, mistake.rel_tol)
-
-    return tuple(offered(m) for m in mistakes)
-
-
 # -- the coding task ------------------------------------------------------------------------------
 def _unresolved_before(result) -> pd.Series:
     """Per customer, the day their first unresolved contact ended (only customers with one)."""
@@ -323,7 +298,7 @@ COLLABORATIVE = register(Exercise(
                   "`params.fcr`, the fixed centre of the notebook (2 agents, EUR 12,000 of mass "
                   "marketing, nothing else) and `seed=params.seed`, then divide the number of "
                   "rows of `result.service` by the number of distinct issues."),
-            mistakes=_told_apart(
+            mistakes=told_apart(
                 _per_issue, 0.0015, 0.001,
                 Mistake(lambda p: 1 / (1 - (1 - p.fcr) * _scenario("classroom")
                                        .service.recontact_prob),
@@ -368,7 +343,7 @@ COLLABORATIVE = register(Exercise(
                   "with `sharing_off` (the same plan with `collaborative=False`), both with "
                   "`seed=params.seed`. In each, take the cross-sell rows of `result.campaigns` "
                   "and the mean of `accepted`; divide the first rate by the second."),
-            mistakes=_told_apart(
+            mistakes=told_apart(
                 _lift, 0.0015, 0.001,
                 Mistake(lambda p: 1 / _lift(p),
                         "You divided the other way round: how many times more often are offers "
@@ -407,7 +382,7 @@ COLLABORATIVE = register(Exercise(
             hint=("Use the collaborative run of question 2 (your `fit_boost`, your "
                   "`partner_referrals`, your seed) and count the customers of "
                   "`result.customers` whose `channel` is \"partner\"."),
-            mistakes=_told_apart(
+            mistakes=told_apart(
                 _partners, 0.5, 1,
                 Mistake(lambda p: _channel(p, "referral"),
                         "Those are the customers won by word of mouth (`channel` "
@@ -476,7 +451,7 @@ COLLABORATIVE = register(Exercise(
                   "email_service=True)`, and with the same plan and `channel_integration=True`. "
                   "In each run add up the `escalated` column of `by_channel(result)` (web and "
                   "e-mail), then subtract the integrated run's count from the separate one's."),
-            mistakes=_told_apart(
+            mistakes=told_apart(
                 _escalations_saved, 0.5, 1,
                 Mistake(lambda p: -_escalations_saved(p),
                         "Check the order of the subtraction: the question asks how many "

@@ -269,3 +269,42 @@ class StrategyQuestion(Question):
         return True, f"Correct. {self.praise}".strip()
 
 
+def told_apart(right: Callable[[Params], float], abs_tol: float, step: float,
+               *mistakes: Mistake) -> tuple[Mistake, ...]:
+    """``mistakes``, each offered only where it is told apart from the right answer.
+
+    Some typical mistakes (another seed, another horizon, a formula instead of the simulation,
+    a mean of ratios instead of a pooled ratio) give a number that can come arbitrarily close to
+    the right one, or equal it, for some parameters. Such a mistake is named only if its value
+    is more than ``2 * abs_tol + step`` (plus its own relative tolerance) from the right answer:
+    then the answers accepted as right and those taken for the mistake stay apart even after
+    rounding to the asked ``step``; closer, a wrong answer gets the question's "close" hint
+    instead of a mistake it may not have made.
+
+    Parameters
+    ----------
+    right : callable
+        ``right(params) -> float``, the question's answer.
+    abs_tol : float
+        The question's absolute tolerance.
+    step : float
+        The rounding the question asks for (0.01 for "two decimals", 1 for a count).
+    *mistakes : Mistake
+        The mistakes to guard.
+
+    Returns
+    -------
+    tuple of Mistake
+        The same mistakes, whose value is NaN (skipped by the checker) where too close.
+    """
+    gap = 2 * abs_tol + step
+
+    def offered(mistake: Mistake) -> Mistake:
+        def value(params: Params) -> float:
+            wrong = float(mistake.value(params))
+            apart = abs(wrong - float(right(params))) > gap + mistake.rel_tol * abs(wrong)
+            return wrong if apart else math.nan  # NaN: the checker skips the mistake
+
+        return Mistake(value, mistake.hint, mistake.rel_tol)
+
+    return tuple(offered(m) for m in mistakes)
