@@ -36,8 +36,8 @@ def test_run_writes_a_complete_report(report):
     names = {p.name for p in out.iterdir()}
     assert names == {"summary.md", "summary.json", "dashboard.png", "customers.csv",
                      "transactions.csv", "service.csv", "timeline.csv", "truth.csv",
-                     "campaigns.csv", "channel_contacts.csv", "run.json", "report.html",
-                     "figures"}
+                     "campaigns.csv", "channel_contacts.csv", "rep_visits.csv", "run.json",
+                     "report.html", "figures"}
     assert (out / "report.html").read_text().count("data:image/png;base64,") >= 10
     summary = json.loads((out / "summary.json").read_text())
     assert summary["provenance"]["seed"] == 7
